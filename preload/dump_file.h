@@ -1,0 +1,28 @@
+// Writing one dump to disk so that nobody ever sees half a file or loses one.
+//
+// The bytes go to a fresh temporary name (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: no symlink is
+// followed, nothing existing is touched), and are then hard-linked to the final name
+// leaktrack.<pid>.<seq>.pb.gz. link() never replaces an existing file, so a clash (pid reuse, a
+// file left by an earlier run) moves on to the next sequence number. The pid is read at dump
+// time, so a forked child never writes over its parent's files.
+//
+// Before writing, the size is checked against RLIMIT_FSIZE: exceeding it would raise SIGXFSZ,
+// whose default action kills the process (TORTURE.md I5). A failure leaves no file behind and
+// returns the errno for a one-line report. Async-signal-safe.
+#pragma once
+
+#include <stddef.h>
+
+namespace leaktrack {
+
+struct DumpFileResult {
+  bool ok = false;
+  int error = 0;             // errno of the failing step
+  const char* step = "";     // "open", "write", "link", "size limit"
+  char path[640] = "";       // final path on success, the attempted one on failure
+};
+
+// dir == "" means the working directory.
+DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size);
+
+}  // namespace leaktrack

@@ -1,0 +1,32 @@
+// When dumps happen: on a signal (SIGUSR2 by default), every LEAKTRACK_INTERVAL seconds, at exit,
+// or when the program calls leaktrack_dump().
+//
+// Design choice: the dump is written inside the signal handler, with raw system calls and
+// pre-reserved memory, rather than by a dump thread that the handler wakes. Reasons:
+//  - A helper thread changes the program: unshare(CLONE_NEWUSER) fails in a multi-threaded
+//    process, "am I single-threaded?" checks before fork change answer, process-directed signals
+//    may land on it (TORTURE.md B4). A thread also does not survive fork.
+//  - Everything the dump needs is already async-signal-safe by construction: the tables are read
+//    with atomic loads and never locked, memory comes from mmap, /proc/self/maps and build IDs
+//    are read with open/read/pread, zlib runs on our arena, and files are written with
+//    open/write/link. Nothing takes a lock that malloc, dlopen or the interrupted thread can hold.
+//  - The cost is that the thread that receives the signal does the work (tens of milliseconds
+//    for a big table); every other thread keeps running, since no lock is held.
+// The interval timer (timer_create) sends the same signal, so it needs no thread either.
+// Only one dump runs at a time: a request that arrives meanwhile is folded into a second pass.
+//
+// If the program already handles (or ignores) the dump signal, we leave it alone: the program
+// keeps priority and behaves exactly as without us, and we say so once on stderr.
+#pragma once
+
+namespace leaktrack {
+
+// Installs the signal handler, interval timer, at-exit dump and fork handler as configured.
+// Call once from the constructor, with the thread's guard held.
+void InstallDumpTriggers();
+
+// Writes one dump now (or folds into a dump in progress). Async-signal-safe. Returns true when a
+// file was written (or a running dump will cover this request).
+bool DumpNow();
+
+}  // namespace leaktrack

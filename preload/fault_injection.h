@@ -1,0 +1,29 @@
+// Test-only fault injection (TORTURE.md harness conventions; jemalloc's prof_mdump test hooks).
+//
+// Compiled in only when LEAKTRACK_FAULT_INJECTION is defined (the `make test` build); in normal
+// builds every function here is an empty inline and the environment is never read. Switches:
+//   LEAKTRACK_TEST_STALL_INSERT=<nth>:<ms>  the nth sampled insert parks its thread <ms> ms
+//   LEAKTRACK_TEST_SIGNAL_IN_UNWIND=<signo> raise(signo) just before every stack unwind
+//   LEAKTRACK_TEST_FORCE_BOOTSTRAP=<n>      serve the first n allocations from the bootstrap pool
+//   LEAKTRACK_TEST_FAIL_OPEN=<n>            the nth open() of a dump file fails with EIO
+//   LEAKTRACK_TEST_FAIL_WRITE=<n>           the nth write() of a dump file fails with EIO
+#pragma once
+
+namespace leaktrack {
+
+#ifdef LEAKTRACK_FAULT_INJECTION
+void LoadFaultInjectionFromEnv();
+void FaultMaybeStallInsert();
+void FaultMaybeRaiseInUnwind();
+// True when this dump open()/write() must fail (errno set to EIO by the caller).
+bool FaultFailOpen();
+bool FaultFailWrite();
+#else
+inline void LoadFaultInjectionFromEnv() {}
+inline void FaultMaybeStallInsert() {}
+inline void FaultMaybeRaiseInUnwind() {}
+inline bool FaultFailOpen() { return false; }
+inline bool FaultFailWrite() { return false; }
+#endif
+
+}  // namespace leaktrack

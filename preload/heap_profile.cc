@@ -1,0 +1,308 @@
+// See heap_profile.h.
+#include "heap_profile.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "proc_maps.h"
+#include "proto_writer.h"
+#include "raw_log.h"
+
+namespace leaktrack {
+namespace {
+
+// profile.proto field numbers (PPROF.md §1).
+enum ProfileField {
+  kSampleType = 1, kSample = 2, kMapping = 3, kLocation = 4, kStringTable = 6, kTimeNanos = 9,
+  kDurationNanos = 10, kPeriodType = 11, kPeriod = 12, kComment = 13,
+};
+
+constexpr int kMaxStrings = 4096;
+
+// Interns strings by linear search: a profile has a few dozen distinct strings (sample type
+// names, mapping paths, build IDs, comments), so anything cleverer would be wasted.
+class StringTable {
+ public:
+  explicit StringTable(Arena* arena) : strings_(arena->AllocArray<const char*>(kMaxStrings)) {
+    if (strings_ != nullptr) strings_[count_++] = "";  // string_table[0] must be ""
+  }
+  int64_t Intern(const char* s) {
+    if (strings_ == nullptr) return 0;
+    for (int i = 0; i < count_; ++i)
+      if (strcmp(strings_[i], s) == 0) return i;
+    if (count_ == kMaxStrings) return 0;
+    strings_[count_] = s;
+    return count_++;
+  }
+  void Write(ProtoWriter* w) const {
+    for (int i = 0; i < count_; ++i) w->String(kStringTable, strings_[i]);
+  }
+  bool ok() const { return strings_ != nullptr; }
+
+ private:
+  const char** strings_;
+  int count_ = 0;
+};
+
+// Open-addressing map from frame address to Location id (1-based, dense).
+class LocationIndex {
+ public:
+  bool Init(Arena* arena, uint64_t max_addresses) {
+    cap_ = 16;
+    while (cap_ < max_addresses * 2) cap_ <<= 1;
+    keys_ = arena->AllocArray<uint64_t>(cap_);
+    ids_ = arena->AllocArray<uint32_t>(cap_);
+    order_ = arena->AllocArray<uint64_t>(max_addresses + 1);
+    max_ = max_addresses;
+    return keys_ != nullptr && ids_ != nullptr && order_ != nullptr;
+  }
+  // Returns the id, adding the address if new; 0 if full (cannot happen when sized right).
+  uint32_t Id(uint64_t address) {
+    const uint64_t key = address + 1;  // 0 marks an empty slot; address ~0 never occurs
+    for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> 20;; ++i) {
+      i &= cap_ - 1;
+      if (keys_[i] == key) return ids_[i];
+      if (keys_[i] == 0) {
+        if (count_ == max_) return 0;
+        keys_[i] = key;
+        order_[count_] = address;
+        ids_[i] = static_cast<uint32_t>(++count_);
+        return ids_[i];
+      }
+    }
+  }
+  uint64_t count() const { return count_; }
+  uint64_t address(uint64_t index) const { return order_[index]; }
+
+ private:
+  uint64_t* keys_ = nullptr;
+  uint32_t* ids_ = nullptr;
+  uint64_t* order_ = nullptr;
+  uint64_t cap_ = 0;
+  uint64_t max_ = 0;
+  uint64_t count_ = 0;
+};
+
+// Index of the mapping containing address (mapping ids are index + 1), or -1.
+int FindMapping(const Mapping* maps, int n, uint64_t address) {
+  for (int i = 0; i < n; ++i)
+    if (address >= maps[i].start && address < maps[i].limit) return i;
+  return -1;
+}
+
+void WriteValueType(ProtoWriter* w, int field, StringTable* st, const char* type, const char* unit,
+                    char* scratch, size_t cap) {
+  ProtoWriter m(scratch, cap);
+  m.Int(1, st->Intern(type));
+  m.Int(2, st->Intern(unit));
+  w->Message(field, m);
+}
+
+char* ArenaPrintf(Arena* arena, const char* fmt, uint64_t a) {
+  char* s = static_cast<char*>(arena->Alloc(96, 1));
+  if (s != nullptr) RawFormat(s, 96, fmt, static_cast<unsigned long>(a));
+  return s;
+}
+
+uint64_t NowNanos(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+voidpf ZAlloc(voidpf opaque, uInt items, uInt size) {
+  return static_cast<Arena*>(opaque)->Alloc(static_cast<size_t>(items) * size, 16);
+}
+void ZFree(voidpf, voidpf) {}  // the arena is released as a whole
+
+}  // namespace
+
+void ScaleHeapSample(uint64_t count, uint64_t size, uint64_t rate, int64_t* out_count,
+                     int64_t* out_bytes) {
+  const uint64_t bytes = count * size;
+  if (count == 0 || bytes == 0 || rate <= 1) {
+    *out_count = static_cast<int64_t>(count);
+    *out_bytes = static_cast<int64_t>(bytes);
+    return;
+  }
+  const double scale = SampleScale(size, rate);
+  *out_count = static_cast<int64_t>(static_cast<double>(count) * scale);
+  *out_bytes = static_cast<int64_t>(static_cast<double>(bytes) * scale);
+}
+
+size_t DumpArenaSize(const Profiler& p) {
+  const uint64_t frames = p.stacks.frames_used();
+  const uint64_t buckets = p.buckets.capacity();
+  // Samples (ids + values + label), locations, the location index, maps text, zlib state and
+  // the compressed copy. Generous: untouched pages of the mapping cost nothing.
+  return (4u << 20) + buckets * 200 + frames * 96 + (2u << 20);
+}
+
+bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
+  // Pass 1: how much room the samples need.
+  uint64_t n_samples = 0;
+  uint64_t n_frames = 0;
+  for (uint64_t id = 0; id < p.buckets.capacity(); ++id) {
+    BucketTable::Snapshot b;
+    const uint64_t* frames;
+    int depth;
+    if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
+      continue;
+    ++n_samples;
+    n_frames += static_cast<uint64_t>(depth);
+  }
+
+  Mapping* maps = nullptr;
+  const int n_maps = ReadExecutableMappings(arena, &maps);
+  if (n_maps < 0) return false;
+
+  StringTable strings(arena);
+  LocationIndex locations;
+  const size_t scratch_cap = 64 << 10;
+  char* scratch = static_cast<char*>(arena->Alloc(scratch_cap));
+  char* scratch2 = static_cast<char*>(arena->Alloc(scratch_cap));
+  const size_t cap = (1u << 20) + n_samples * (64 + 4 * 11 + 40) + n_frames * 16 +
+                     static_cast<size_t>(n_maps) * 512;
+  char* buf = static_cast<char*>(arena->Alloc(cap));
+  uint64_t* ids = arena->AllocArray<uint64_t>(kMaxDepth);
+  if (!strings.ok() || scratch == nullptr || scratch2 == nullptr || buf == nullptr ||
+      ids == nullptr || !locations.Init(arena, n_frames + 1)) {
+    return errno = ENOMEM, false;
+  }
+  ProtoWriter w(buf, cap);
+
+  WriteValueType(&w, kSampleType, &strings, "alloc_objects", "count", scratch, scratch_cap);
+  WriteValueType(&w, kSampleType, &strings, "alloc_space", "bytes", scratch, scratch_cap);
+  WriteValueType(&w, kSampleType, &strings, "inuse_objects", "count", scratch, scratch_cap);
+  WriteValueType(&w, kSampleType, &strings, "inuse_space", "bytes", scratch, scratch_cap);
+
+  // Samples: one per (stack, size) bucket. The tables may have grown since pass 1; such late
+  // entries are left for the next dump so the buffer sizing holds.
+  const int64_t bytes_key = strings.Intern("bytes");
+  uint64_t written = 0;
+  for (uint64_t id = 0; id < p.buckets.capacity() && written < n_samples; ++id) {
+    BucketTable::Snapshot b;
+    const uint64_t* frames;
+    int depth;
+    if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
+      continue;
+    if (locations.count() + static_cast<uint64_t>(depth) > n_frames + 1) continue;
+    ++written;
+    for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i]);
+    const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;
+    int64_t values[4];
+    ScaleHeapSample(b.allocs, b.size, p.rate, &values[0], &values[1]);
+    ScaleHeapSample(inuse, b.size, p.rate, &values[2], &values[3]);
+    uint64_t uvalues[4];
+    for (int i = 0; i < 4; ++i) uvalues[i] = static_cast<uint64_t>(values[i]);
+
+    ProtoWriter sample(scratch, scratch_cap);
+    sample.Packed(1, ids, depth, scratch2, scratch_cap);
+    sample.Packed(2, uvalues, 4, scratch2, scratch_cap);
+    char label_buf[64];
+    ProtoWriter label(label_buf, sizeof(label_buf));
+    label.Int(1, bytes_key);
+    label.Int(3, static_cast<int64_t>(b.size));
+    label.Int(4, bytes_key);  // num_unit "bytes"
+    sample.Message(3, label);
+    w.Message(kSample, sample);
+  }
+
+  // Mappings (ids 1..n in table order, so mapping[0] is the main executable).
+  for (int i = 0; i < n_maps; ++i) {
+    ProtoWriter m(scratch, scratch_cap);
+    m.Int(1, i + 1);
+    m.Int(2, static_cast<int64_t>(maps[i].start));
+    m.Int(3, static_cast<int64_t>(maps[i].limit));
+    m.Int(4, static_cast<int64_t>(maps[i].offset));
+    m.Int(5, strings.Intern(maps[i].path));
+    if (maps[i].build_id[0] != '\0') m.Int(6, strings.Intern(maps[i].build_id));
+    w.Message(kMapping, m);
+  }
+
+  // Locations.
+  for (uint64_t i = 0; i < locations.count(); ++i) {
+    const uint64_t address = locations.address(i);
+    ProtoWriter loc(scratch, scratch_cap);
+    loc.Int(1, static_cast<int64_t>(i + 1));
+    const int mi = FindMapping(maps, n_maps, address);
+    if (mi >= 0) loc.Int(2, mi + 1);
+    loc.Int(3, static_cast<int64_t>(address));
+    w.Message(kLocation, loc);
+  }
+
+  // Header fields and comments.
+  const uint64_t now = NowNanos(CLOCK_REALTIME);
+  w.Int(kTimeNanos, static_cast<int64_t>(now));
+  if (p.start_ns != 0 && now > p.start_ns) w.Int(kDurationNanos, static_cast<int64_t>(now - p.start_ns));
+  WriteValueType(&w, kPeriodType, &strings, "space", "bytes", scratch, scratch_cap);
+  w.Int(kPeriod, static_cast<int64_t>(p.rate));
+
+  const Stats& s = p.stats;
+  const uint64_t dropped = s.dropped_live_full.load(std::memory_order_relaxed) +
+                           s.dropped_stack_full.load(std::memory_order_relaxed) +
+                           s.dropped_bucket_full.load(std::memory_order_relaxed);
+  const char* comments[] = {
+      "leaktrack 0.1.0",
+      ArenaPrintf(arena, "rate=%lu", p.rate),
+      ArenaPrintf(arena, "pid=%lu", static_cast<uint64_t>(getpid())),
+      ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
+      ArenaPrintf(arena, "dropped_samples=%lu", dropped),
+      ArenaPrintf(arena, "dropped_live_table_full=%lu",
+                  s.dropped_live_full.load(std::memory_order_relaxed)),
+      ArenaPrintf(arena, "dropped_stack_table_full=%lu",
+                  s.dropped_stack_full.load(std::memory_order_relaxed)),
+      ArenaPrintf(arena, "dropped_bucket_table_full=%lu",
+                  s.dropped_bucket_full.load(std::memory_order_relaxed)),
+      ArenaPrintf(arena, "truncated_stacks=%lu",
+                  s.truncated_stacks.load(std::memory_order_relaxed)),
+      ArenaPrintf(arena, "max_depth=%lu", static_cast<uint64_t>(p.config.depth)),
+      ArenaPrintf(arena, "dumps_failed=%lu", s.dumps_failed.load(std::memory_order_relaxed)),
+  };
+  uint64_t comment_ids[sizeof(comments) / sizeof(comments[0])];
+  int n_comments = 0;
+  for (const char* c : comments)
+    if (c != nullptr) comment_ids[n_comments++] = static_cast<uint64_t>(strings.Intern(c));
+  w.Packed(kComment, comment_ids, n_comments, scratch, scratch_cap);
+
+  strings.Write(&w);
+  if (w.overflow() || arena->failed()) return errno = ENOMEM, false;
+  out->data = w.data();
+  out->size = w.size();
+  return true;
+}
+
+bool BuildHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
+  EncodedProfile raw;
+  if (!BuildRawHeapProfile(p, arena, &raw)) return false;
+  z_stream z;
+  memset(&z, 0, sizeof(z));
+  z.zalloc = &ZAlloc;
+  z.zfree = &ZFree;
+  z.opaque = arena;
+  // windowBits 15 + 16: gzip framing, as pprof expects (PPROF.md §1). memLevel 8 (default).
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return errno = ENOMEM, false;
+  const size_t bound = deflateBound(&z, raw.size);
+  char* gz = static_cast<char*>(arena->Alloc(bound));
+  if (gz == nullptr) {
+    deflateEnd(&z);
+    return errno = ENOMEM, false;
+  }
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data));
+  z.avail_in = static_cast<uInt>(raw.size);
+  z.next_out = reinterpret_cast<Bytef*>(gz);
+  z.avail_out = static_cast<uInt>(bound);
+  const int rc = deflate(&z, Z_FINISH);
+  const size_t size = bound - z.avail_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) return errno = ENOMEM, false;
+  out->data = gz;
+  out->size = size;
+  return true;
+}
+
+}  // namespace leaktrack

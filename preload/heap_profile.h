@@ -1,0 +1,41 @@
+// Turns the profiler's tables into a pprof heap profile (PPROF.md recipe (a)), gzipped.
+//
+// The result is exactly what Go's runtime/pprof writes for a heap profile, minus symbols:
+// four sample types in Go's order, values already unbiased per (stack, size) bucket, period_type
+// space/bytes, one Mapping per executable segment (main executable first, build IDs), one
+// Location per distinct address, and a numeric "bytes" label. The offline symbolizer adds
+// functions and lines.
+//
+// Reads the tables with atomic loads only, so it is correct whatever the other threads are doing
+// (a stack or bucket still being written is left for the next dump). All memory comes from the
+// caller's Arena; zlib is given the arena as its allocator. Async-signal-safe.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal_alloc.h"
+#include "profiler.h"
+
+namespace leaktrack {
+
+struct EncodedProfile {
+  const char* data = nullptr;
+  size_t size = 0;
+};
+
+// Builds the gzipped profile into arena memory. False on failure (errno set: ENOMEM when the
+// arena or a table read ran out of room, or the /proc error).
+[[nodiscard]] bool BuildHeapProfile(const Profiler& profiler, Arena* arena, EncodedProfile* out);
+
+// The same without gzip, for tests that decode it directly.
+[[nodiscard]] bool BuildRawHeapProfile(const Profiler& profiler, Arena* arena, EncodedProfile* out);
+
+// Arena size that comfortably holds one dump of the current tables.
+size_t DumpArenaSize(const Profiler& profiler);
+
+// Go's scaleHeapSample (PPROF.md §5): unbiases a (count, bytes) pair of one object size.
+void ScaleHeapSample(uint64_t count, uint64_t size, uint64_t rate, int64_t* out_count,
+                     int64_t* out_bytes);
+
+}  // namespace leaktrack

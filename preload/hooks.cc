@@ -1,0 +1,160 @@
+// See hooks.h.
+#include "hooks.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profiler.h"
+#include "real_alloc.h"
+
+namespace leaktrack {
+namespace {
+
+// True when the call must bypass the real allocator and use the bootstrap pool.
+inline bool UseBootstrap() {
+  if (__builtin_expect(!RealReady(), 0)) {
+    if (!EnsureRealResolved()) return true;
+  }
+#ifdef LEAKTRACK_FAULT_INJECTION
+  if (TakeForcedBootstrap()) {
+    g_profiler.stats.bootstrap_allocs.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+#endif
+  return false;
+}
+
+// Samples a fresh block if the sampler says so. p may be null (failed allocation: not counted).
+inline void MaybeRecord(void* p, size_t size) {
+  ThreadState* ts = &tls_state;
+  if (p == nullptr) return;
+  if (ts->guard != 0) {
+    g_profiler.stats.reentrant_calls.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (ShouldRecord(ts, size)) RecordAlloc(p, size);
+}
+
+// Forgets p if it was sampled. Cheap when it was not: one load from the live table's filter.
+inline void MaybeForget(void* p) {
+  uint32_t bucket;
+  if (MaybeSampled(p)) (void)ForgetSampled(p, &bucket);
+}
+
+}  // namespace
+
+void* HookMalloc(size_t size) {
+  if (UseBootstrap()) return BootstrapAlloc(size, 16);
+  void* p = g_real.malloc(size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+void HookFree(void* ptr) {
+  if (ptr == nullptr) return;
+  if (__builtin_expect(InBootstrapPool(ptr), 0)) return;  // never ours to release
+  MaybeForget(ptr);
+  if (__builtin_expect(!RealReady(), 0) && !EnsureRealResolved()) return;  // leak, never crash
+  g_real.free(ptr);
+}
+
+void* HookCalloc(size_t n, size_t size) {
+  if (UseBootstrap()) {
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    return BootstrapAlloc(total, 16);  // pool memory is static, hence already zero
+  }
+  void* p = g_real.calloc(n, size);
+  if (p != nullptr) MaybeRecord(p, n * size);  // no overflow: calloc succeeded
+  return p;
+}
+
+void* HookRealloc(void* ptr, size_t size) {
+  if (ptr != nullptr && InBootstrapPool(ptr)) {
+    // Move out of the pool into the real heap; the pool block is simply abandoned.
+    void* fresh = HookMalloc(size == 0 ? 1 : size);
+    if (fresh != nullptr) {
+      const size_t old = BootstrapUsableSize(ptr);
+      memcpy(fresh, ptr, old < size ? old : size);
+    }
+    return fresh;
+  }
+  if (UseBootstrap()) return ptr == nullptr ? BootstrapAlloc(size, 16) : nullptr;
+  uint32_t bucket = 0;
+  const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &bucket);
+  void* p = g_real.realloc(ptr, size);
+  if (p == nullptr && size != 0 && was_sampled) {
+    RestoreSampled(ptr, bucket);  // failed: the old block is still live and still ours
+  }
+  MaybeRecord(p, size);
+  return p;
+}
+
+void* HookReallocarray(void* ptr, size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  if ((ptr != nullptr && InBootstrapPool(ptr)) || UseBootstrap()) return HookRealloc(ptr, total);
+  uint32_t bucket = 0;
+  const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &bucket);
+  void* p = g_real.reallocarray(ptr, n, size);
+  if (p == nullptr && total != 0 && was_sampled) RestoreSampled(ptr, bucket);
+  MaybeRecord(p, total);
+  return p;
+}
+
+int HookPosixMemalign(void** out, size_t align, size_t size) {
+  if (UseBootstrap()) {
+    if (align < sizeof(void*) || (align & (align - 1)) != 0) return EINVAL;
+    void* p = BootstrapAlloc(size, align);
+    if (p == nullptr) return ENOMEM;
+    *out = p;
+    return 0;
+  }
+  const int rc = g_real.posix_memalign(out, align, size);
+  if (rc == 0) MaybeRecord(*out, size);
+  return rc;
+}
+
+void* HookAlignedAlloc(size_t align, size_t size) {
+  if (UseBootstrap()) return BootstrapAlloc(size, align);
+  void* p = g_real.aligned_alloc(align, size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+void* HookMemalign(size_t align, size_t size) {
+  if (UseBootstrap()) return BootstrapAlloc(size, align);
+  void* p = g_real.memalign(align, size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+void* HookValloc(size_t size) {
+  if (UseBootstrap()) return BootstrapAlloc(size, 4096);
+  void* p = g_real.valloc(size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+void* HookPvalloc(size_t size) {
+  if (UseBootstrap()) return BootstrapAlloc((size + 4095) & ~size_t{4095}, 4096);
+  void* p = g_real.pvalloc(size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+size_t HookMallocUsableSize(void* ptr) {
+  if (ptr == nullptr) return 0;
+  if (InBootstrapPool(ptr)) return BootstrapUsableSize(ptr);
+  if (!RealReady() && !EnsureRealResolved()) return 0;
+  return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(ptr) : 0;
+}
+
+}  // namespace leaktrack

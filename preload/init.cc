@@ -1,0 +1,42 @@
+// Process start-up: the shared object's constructor.
+//
+// Allocation may start long before this runs (ld.so, .preinit_array, earlier constructors); the
+// hooks initialise lazily for that (profiler.h). The constructor does what needs a calm,
+// single-threaded moment: check that we really are the malloc the program calls, warm up the
+// unwinder, and install the dump triggers.
+#include <dlfcn.h>
+
+#include "dump_trigger.h"
+#include "profiler.h"
+#include "raw_log.h"
+#include "real_alloc.h"
+#include "thread_state.h"
+#include "unwind.h"
+
+extern "C" char __ehdr_start;
+
+namespace leaktrack {
+namespace {
+
+__attribute__((constructor)) void LeaktrackInit() {
+  RememberStderr();
+  if (!EnsureRealResolved()) return;
+  if (!EnsureProfilerInit()) return;
+  ScopedGuard guard;
+  // If the executable or an earlier preload defines malloc, that one serves the program and we
+  // would only see the odd function it lacks: stay passive rather than report nonsense (F1/F2).
+  Dl_info info{};
+  void* global_malloc = dlsym(RTLD_DEFAULT, "malloc");
+  if (global_malloc == nullptr || dladdr(global_malloc, &info) == 0 ||
+      info.dli_fbase != static_cast<void*>(&__ehdr_start)) {
+    RawLog("malloc is not interposed (%s defines it first); leaktrack stays passive",
+           (global_malloc != nullptr && info.dli_fname != nullptr) ? info.dli_fname : "another object");
+    g_profiler.state.store(State::kInert, std::memory_order_release);
+    return;
+  }
+  InitUnwinder();
+  InstallDumpTriggers();
+}
+
+}  // namespace
+}  // namespace leaktrack

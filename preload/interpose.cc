@@ -1,0 +1,151 @@
+// The exported names: the malloc family, every C++ operator new/delete, and pipe2.
+//
+// Each body only forwards to a hook (hooks.h), so all logic is testable without LD_PRELOAD.
+// exports.map makes these, and the small leaktrack_* control API, the only visible symbols.
+//
+// operator new: we try the tracked malloc first. Only when that returns null do we call the
+// next library's operator new, which runs the program's new_handler loop and throws
+// std::bad_alloc exactly as it would without us; the exception passes through our frame,
+// which holds no state. delete in every form is free: our new always allocates with malloc.
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <new>
+
+#include "hooks.h"
+#include "unwind.h"
+
+using leaktrack::HookFree;
+using leaktrack::HookMalloc;
+using leaktrack::HookMemalign;
+
+#define LT_EXPORT extern "C" __attribute__((visibility("default")))
+
+LT_EXPORT void* malloc(size_t size) noexcept { return HookMalloc(size); }
+LT_EXPORT void free(void* ptr) noexcept { HookFree(ptr); }
+LT_EXPORT void* calloc(size_t n, size_t size) noexcept { return leaktrack::HookCalloc(n, size); }
+LT_EXPORT void* realloc(void* ptr, size_t size) noexcept {
+  return leaktrack::HookRealloc(ptr, size);
+}
+LT_EXPORT void* reallocarray(void* ptr, size_t n, size_t size) noexcept {
+  return leaktrack::HookReallocarray(ptr, n, size);
+}
+LT_EXPORT int posix_memalign(void** out, size_t align, size_t size) noexcept {
+  return leaktrack::HookPosixMemalign(out, align, size);
+}
+LT_EXPORT void* aligned_alloc(size_t align, size_t size) noexcept {
+  return leaktrack::HookAlignedAlloc(align, size);
+}
+LT_EXPORT void* memalign(size_t align, size_t size) noexcept { return HookMemalign(align, size); }
+LT_EXPORT void* valloc(size_t size) noexcept { return leaktrack::HookValloc(size); }
+LT_EXPORT void* pvalloc(size_t size) noexcept { return leaktrack::HookPvalloc(size); }
+LT_EXPORT size_t malloc_usable_size(void* ptr) noexcept {
+  return leaktrack::HookMallocUsableSize(ptr);
+}
+
+// libunwind 1.6 validates memory through a pipe it opens on first use and keeps forever: it
+// reads and writes whatever fd carries those numbers later, and closes them when it reopens
+// (TORTURE.md C5). Debian's build validates every stack read, so the pipe cannot simply be
+// refused. We give libunwind its pipe at the top of the fd range (close-on-exec), where a
+// program that closed everything and opens new files does not reach: new fds take the lowest
+// free numbers. Every other caller gets the real pipe2 through the raw system call, unchanged.
+LT_EXPORT int pipe2(int fds[2], int flags) noexcept {
+  const int rc = static_cast<int>(syscall(SYS_pipe2, fds, flags));
+  if (rc != 0 || !leaktrack::IsLibunwindCaller(__builtin_return_address(0))) return rc;
+  leaktrack::MoveFdsHigh(fds);
+  return 0;
+}
+
+// ---- C++ ---------------------------------------------------------------------------------------
+namespace {
+
+// Our own instance: naming std::nothrow would make the shim depend on libstdc++.
+const std::nothrow_t kNothrow{};
+
+template <typename Fn>
+Fn NextOperator(const char* mangled) {
+  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, mangled));
+}
+
+void* NewOrDelegate(size_t size, const char* next_name) {
+  if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
+  using NewFn = void* (*)(size_t);
+  static NewFn next = nullptr;
+  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  if (next == nullptr) return nullptr;
+  return next(size);  // new_handler loop and std::bad_alloc, as without us
+}
+
+void* NewNothrowOrDelegate(size_t size, const char* next_name) {
+  if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
+  using NewFn = void* (*)(size_t, const std::nothrow_t&);
+  static NewFn next = nullptr;
+  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  return next != nullptr ? next(size, kNothrow) : nullptr;
+}
+
+void* AlignedNewOrDelegate(size_t size, std::align_val_t al, const char* next_name) {
+  if (void* p = HookMemalign(static_cast<size_t>(al), size == 0 ? 1 : size)) return p;
+  using NewFn = void* (*)(size_t, std::align_val_t);
+  static NewFn next = nullptr;
+  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  return next != nullptr ? next(size, al) : nullptr;
+}
+
+void* AlignedNewNothrowOrDelegate(size_t size, std::align_val_t al, const char* next_name) {
+  if (void* p = HookMemalign(static_cast<size_t>(al), size == 0 ? 1 : size)) return p;
+  using NewFn = void* (*)(size_t, std::align_val_t, const std::nothrow_t&);
+  static NewFn next = nullptr;
+  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  return next != nullptr ? next(size, al, kNothrow) : nullptr;
+}
+
+}  // namespace
+
+#define LT_CXX_EXPORT __attribute__((visibility("default")))
+
+LT_CXX_EXPORT void* operator new(size_t size) { return NewOrDelegate(size, "_Znwm"); }
+LT_CXX_EXPORT void* operator new[](size_t size) { return NewOrDelegate(size, "_Znam"); }
+LT_CXX_EXPORT void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  return NewNothrowOrDelegate(size, "_ZnwmRKSt9nothrow_t");
+}
+LT_CXX_EXPORT void* operator new[](size_t size, const std::nothrow_t&) noexcept {
+  return NewNothrowOrDelegate(size, "_ZnamRKSt9nothrow_t");
+}
+LT_CXX_EXPORT void* operator new(size_t size, std::align_val_t al) {
+  return AlignedNewOrDelegate(size, al, "_ZnwmSt11align_val_t");
+}
+LT_CXX_EXPORT void* operator new[](size_t size, std::align_val_t al) {
+  return AlignedNewOrDelegate(size, al, "_ZnamSt11align_val_t");
+}
+LT_CXX_EXPORT void* operator new(size_t size, std::align_val_t al,
+                                 const std::nothrow_t&) noexcept {
+  return AlignedNewNothrowOrDelegate(size, al, "_ZnwmSt11align_val_tRKSt9nothrow_t");
+}
+LT_CXX_EXPORT void* operator new[](size_t size, std::align_val_t al,
+                                   const std::nothrow_t&) noexcept {
+  return AlignedNewNothrowOrDelegate(size, al, "_ZnamSt11align_val_tRKSt9nothrow_t");
+}
+
+LT_CXX_EXPORT void operator delete(void* p) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete[](void* p) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete(void* p, size_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete[](void* p, size_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete(void* p, std::align_val_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete[](void* p, std::align_val_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete(void* p, size_t, std::align_val_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete[](void* p, size_t, std::align_val_t) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete(void* p, const std::nothrow_t&) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete[](void* p, const std::nothrow_t&) noexcept { HookFree(p); }
+LT_CXX_EXPORT void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  HookFree(p);
+}
+LT_CXX_EXPORT void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  HookFree(p);
+}

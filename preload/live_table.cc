@@ -1,0 +1,75 @@
+// See live_table.h.
+#include "live_table.h"
+
+namespace leaktrack {
+namespace {
+constexpr uint64_t kEmpty = 0;
+constexpr uint64_t kTombstone = 1;
+constexpr uintptr_t kMaxTrackable = uintptr_t{1} << 47;
+}  // namespace
+
+size_t LiveTable::MemoryNeeded(uint64_t capacity) {
+  return capacity * sizeof(uint64_t) + (size_t{1} << kFilterBits) * sizeof(uint16_t);
+}
+
+void LiveTable::Init(void* memory, uint64_t capacity) {
+  slots_ = static_cast<std::atomic<uint64_t>*>(memory);
+  filter_ = reinterpret_cast<std::atomic<uint16_t>*>(static_cast<char*>(memory) +
+                                                     capacity * sizeof(uint64_t));
+  mask_ = capacity - 1;
+}
+
+bool LiveTable::Insert(const void* ptr, uint32_t bucket) {
+  const uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
+  if (slots_ == nullptr || p >= kMaxTrackable || p < 8 || bucket >= kMaxBuckets) return false;
+  const uint64_t word = (static_cast<uint64_t>(p >> 3) << kBucketBits) | bucket;
+  const size_t home = HomeSlot(ptr);
+  for (int i = 0; i < kMaxProbe; ++i) {
+    std::atomic<uint64_t>& slot = slots_[(home + i) & mask_];
+    uint64_t seen = slot.load(std::memory_order_relaxed);
+    while (seen == kEmpty || seen == kTombstone) {
+      // Relaxed is enough: the pointer reaches another thread only through the program's own
+      // synchronisation after malloc returns, which orders this store before that thread's free.
+      if (slot.compare_exchange_weak(seen, word, std::memory_order_relaxed)) {
+        // No overflow: at most 2^26 live entries spread over 2^16 counters (1024 on average).
+        filter_[FilterIndex(ptr)].fetch_add(1, std::memory_order_relaxed);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool LiveTable::Erase(const void* ptr, uint32_t* bucket) {
+  const uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
+  if (slots_ == nullptr || p >= kMaxTrackable) return false;
+  const uint64_t key = p >> 3;
+  const size_t home = HomeSlot(ptr);
+  for (int i = 0; i < kMaxProbe; ++i) {
+    std::atomic<uint64_t>& slot = slots_[(home + i) & mask_];
+    uint64_t seen = slot.load(std::memory_order_relaxed);
+    if (seen == kEmpty) return false;
+    if (seen != kTombstone && (seen >> kBucketBits) == key) {
+      // Only the thread freeing ptr can erase it, so the CAS cannot lose to another erase; it
+      // can only fail spuriously, in which case the word is unchanged and we retry.
+      while (!slot.compare_exchange_weak(seen, kTombstone, std::memory_order_relaxed)) {
+        if ((seen >> kBucketBits) != key) return false;
+      }
+      filter_[FilterIndex(ptr)].fetch_sub(1, std::memory_order_relaxed);
+      *bucket = static_cast<uint32_t>(seen & (kMaxBuckets - 1));
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t LiveTable::CountForTesting() const {
+  uint64_t n = 0;
+  for (uint64_t i = 0; i <= mask_; ++i) {
+    const uint64_t v = slots_[i].load(std::memory_order_relaxed);
+    if (v != kEmpty && v != kTombstone) ++n;
+  }
+  return n;
+}
+
+}  // namespace leaktrack

@@ -1,0 +1,71 @@
+// Live sampled allocations: pointer -> bucket, lock-free, fixed capacity.
+//
+// Every free() asks "was this pointer sampled?", so the common answer ("no") must cost next to
+// nothing. A counting filter answers it first: one 16-bit counter per hash of the pointer,
+// incremented on insert and decremented on erase. A zero counter is an exact "no" after one load
+// from a 128 KiB array; only when it is non-zero (the pointer or a hash neighbour is live) do we
+// probe the table.
+//
+// The table is open addressing with linear probing over single 64-bit words, so one CAS claims
+// or releases an entry and a slot is never half-written (a fork or a signal at any instant sees
+// whole entries). A word packs the pointer (bits 3..46) and the bucket id (20 bits):
+//   0 = empty, 1 = tombstone, else (ptr >> 3) << 20 | bucket.
+// Pointers at or above 2^47 (5-level paging) are not tracked; the sample is dropped and counted.
+// Insert takes the first empty-or-tombstone slot within kMaxProbe of the home slot, so a key is
+// always found within kMaxProbe slots of home and never past an empty slot; lookups stop at the
+// first of the two. Erase leaves a tombstone that later inserts reuse. When no slot is free
+// within kMaxProbe the insert fails and the caller drops the sample: malloc never waits.
+//
+// Thread-safe and async-signal-safe (atomics only), never allocates after Init.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <atomic>
+
+namespace leaktrack {
+
+class LiveTable {
+ public:
+  static constexpr int kMaxProbe = 64;
+  static constexpr int kBucketBits = 20;
+  static constexpr uint32_t kMaxBuckets = 1u << kBucketBits;
+  static constexpr int kFilterBits = 16;
+
+  // Takes capacity (a power of two) slots of memory from `memory`, which must hold
+  // MemoryNeeded(capacity) zeroed bytes.
+  static size_t MemoryNeeded(uint64_t capacity);
+  void Init(void* memory, uint64_t capacity);
+
+  // False when the table has no room near the pointer's home slot, or the pointer is untrackable.
+  [[nodiscard]] bool Insert(const void* ptr, uint32_t bucket);
+
+  // Fast negative test for free(): false means "certainly not in the table".
+  bool MaybeContains(const void* ptr) const {
+    return filter_ != nullptr &&
+           filter_[FilterIndex(ptr)].load(std::memory_order_relaxed) != 0;
+  }
+
+  // Removes ptr if present and returns its bucket in *bucket.
+  [[nodiscard]] bool Erase(const void* ptr, uint32_t* bucket);
+
+  // Number of occupied slots (approximate under concurrency). For stats and tests.
+  uint64_t CountForTesting() const;
+
+ private:
+  static size_t FilterIndex(const void* ptr) {
+    const uint64_t x = (reinterpret_cast<uintptr_t>(ptr) >> 3) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(x >> (64 - kFilterBits));
+  }
+  size_t HomeSlot(const void* ptr) const {
+    const uint64_t x = (reinterpret_cast<uintptr_t>(ptr) >> 3) * 0xC2B2AE3D27D4EB4Full;
+    return static_cast<size_t>(x >> 17) & mask_;
+  }
+
+  std::atomic<uint64_t>* slots_ = nullptr;
+  std::atomic<uint16_t>* filter_ = nullptr;
+  uint64_t mask_ = 0;
+};
+
+}  // namespace leaktrack

@@ -1,0 +1,128 @@
+// See profiler.h.
+#include "profiler.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <time.h>
+
+#include "fault_injection.h"
+#include "internal_alloc.h"
+#include "raw_log.h"
+#include "unwind.h"
+
+extern char** environ;
+
+namespace leaktrack {
+
+Profiler g_profiler;
+
+namespace {
+
+bool MapTables(Profiler* p) {
+  const Config& c = p->config;
+  const uint64_t buckets = c.max_stacks * 2;
+  const size_t live_bytes = LiveTable::MemoryNeeded(c.max_live);
+  const size_t stack_bytes = StackTable::MemoryNeeded(c.max_stacks);
+  const size_t bucket_bytes = BucketTable::MemoryNeeded(buckets);
+  char* mem = static_cast<char*>(MapMemory(live_bytes + stack_bytes + bucket_bytes));
+  if (mem == nullptr) return false;
+  p->live.Init(mem, c.max_live);
+  p->stacks.Init(mem + live_bytes, c.max_stacks);
+  p->buckets.Init(mem + live_bytes + stack_bytes, buckets);
+  return true;
+}
+
+bool Activate(Profiler* p) {
+  if (p->config.rate == 0) return false;
+  if (!MapTables(p)) {
+    RawLog("cannot map %lu bytes for the tables; profiling is off",
+           static_cast<unsigned long>(LiveTable::MemoryNeeded(p->config.max_live)));
+    return false;
+  }
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  p->start_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
+  p->rate = p->config.rate;
+  return true;
+}
+
+}  // namespace
+
+bool EnsureProfilerInit() {
+  State s = g_profiler.state.load(std::memory_order_acquire);
+  if (s == State::kActive) return true;
+  if (s != State::kUninitialized) return false;
+  // Before libc has set environ (ld.so allocating during start-up) we cannot read our
+  // configuration; stay uninitialised and pass calls through until it is there.
+  if (environ == nullptr) return false;
+  if (!g_profiler.state.compare_exchange_strong(s, State::kInitializing,
+                                                std::memory_order_acq_rel)) {
+    return false;  // another thread is initialising; this call is simply not sampled
+  }
+  ScopedGuard guard;
+  const int saved_errno = errno;
+  State result = State::kInert;
+  // Secure-execution mode (setuid, file capabilities): never read the environment, never write.
+  if (getauxval(AT_SECURE) == 0) {
+    LoadConfigFromEnv(&g_profiler.config);
+    LoadFaultInjectionFromEnv();
+    if (Activate(&g_profiler)) result = State::kActive;
+  }
+  g_profiler.state.store(result, std::memory_order_release);  // pairs with the acquire above
+  errno = saved_errno;
+  return result == State::kActive;
+}
+
+bool InitProfilerForTesting(const Config& config) {
+  g_profiler.config = config;
+  const bool ok = Activate(&g_profiler);
+  g_profiler.state.store(ok ? State::kActive : State::kInert, std::memory_order_release);
+  return ok;
+}
+
+void RecordAlloc(void* ptr, size_t size) {
+  ScopedGuard guard;
+  const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
+  Profiler& p = g_profiler;
+  p.stats.samples.fetch_add(1, std::memory_order_relaxed);
+  FaultMaybeRaiseInUnwind();
+  uint64_t frames[kMaxDepth];
+  bool truncated = false;
+  const int depth = CaptureStack(frames, p.config.depth, &truncated);
+  if (truncated) p.stats.truncated_stacks.fetch_add(1, std::memory_order_relaxed);
+  if (depth == 0) p.stats.empty_stacks.fetch_add(1, std::memory_order_relaxed);
+  const int64_t stack = p.stacks.Intern(frames, depth);
+  if (stack < 0) {
+    p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
+  } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), size);
+             bucket < 0 || bucket >= LiveTable::kMaxBuckets) {
+    p.stats.dropped_bucket_full.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    FaultMaybeStallInsert();
+    if (p.live.Insert(ptr, static_cast<uint32_t>(bucket))) {
+      // Counted only once the pointer is findable, so every counted alloc can be matched by its
+      // free: a dropped sample never turns into a phantom leak.
+      p.buckets.AddAlloc(static_cast<uint32_t>(bucket));
+    } else {
+      p.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  errno = saved_errno;
+}
+
+bool ForgetSampled(const void* ptr, uint32_t* bucket) {
+  if (!g_profiler.live.Erase(ptr, bucket)) return false;
+  g_profiler.buckets.AddFree(*bucket);
+  return true;
+}
+
+void RestoreSampled(const void* ptr, uint32_t bucket) {
+  if (g_profiler.live.Insert(ptr, bucket)) {
+    g_profiler.buckets.UndoFree(bucket);
+  } else {
+    g_profiler.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace leaktrack

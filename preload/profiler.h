@@ -1,0 +1,85 @@
+// The profiler's process-wide state: configuration, the three tables, and the counters of what
+// went wrong. RecordAlloc/RecordFree are the only writers; the dump is the only reader.
+//
+// Lifecycle: Uninitialised -> Active (tracking) or Inert (forwarding only: secure-execution
+// mode, LEAKTRACK_RATE=0, malloc not interposed, or tables could not be mapped). The first entry
+// into any hook, or our constructor, whichever comes first, initialises it. Nothing here is ever
+// torn down: late frees after exit() must still find valid tables (TORTURE.md C4).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <atomic>
+
+#include "config.h"
+#include "live_table.h"
+#include "stack_table.h"
+#include "thread_state.h"
+
+namespace leaktrack {
+
+enum class State : int { kUninitialized = 0, kInitializing = 1, kActive = 2, kInert = 3 };
+
+// Counters reported in every dump (as profile comments). Relaxed atomics: they are statistics.
+struct Stats {
+  std::atomic<uint64_t> samples{0};
+  std::atomic<uint64_t> dropped_live_full{0};
+  std::atomic<uint64_t> dropped_stack_full{0};
+  std::atomic<uint64_t> dropped_bucket_full{0};
+  std::atomic<uint64_t> empty_stacks{0};
+  std::atomic<uint64_t> truncated_stacks{0};
+  std::atomic<uint64_t> dumps_written{0};
+  std::atomic<uint64_t> dumps_failed{0};
+  std::atomic<uint64_t> bootstrap_allocs{0};
+  std::atomic<uint64_t> reentrant_calls{0};
+};
+
+struct Profiler {
+  std::atomic<State> state{State::kUninitialized};
+  uint64_t rate = 0;  // copy of config.rate, next to state for the hot path
+  Config config;
+  StackTable stacks;
+  BucketTable buckets;
+  LiveTable live;
+  Stats stats;
+  uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
+};
+
+extern Profiler g_profiler;
+
+// Initialises from the environment if that has not happened yet. Safe to call from any hook
+// (it holds the thread's guard while it works); a no-op once initialised. Returns true when
+// the profiler is active.
+bool EnsureProfilerInit();
+
+// Test-only: initialise from an explicit config (no environment, no signal handler).
+bool InitProfilerForTesting(const Config& config);
+
+// Records a sampled allocation: unwinds, interns, inserts. Call with the thread's guard NOT held
+// (it takes it). Never fails visibly: problems are counted in g_profiler.stats.
+void RecordAlloc(void* ptr, size_t size);
+
+// Fast check before RecordFree; true means "maybe sampled".
+inline bool MaybeSampled(const void* ptr) { return g_profiler.live.MaybeContains(ptr); }
+
+// Forgets a sampled pointer that is being freed. Returns its bucket through *bucket.
+bool ForgetSampled(const void* ptr, uint32_t* bucket);
+// Puts back a pointer whose realloc failed (the old block is still live).
+void RestoreSampled(const void* ptr, uint32_t bucket);
+
+// Sampling decision for the hot path: true when ptr should be recorded.
+inline bool ShouldRecord(ThreadState* ts, size_t size);
+
+}  // namespace leaktrack
+
+#include "sampler.h"
+
+namespace leaktrack {
+inline bool ShouldRecord(ThreadState* ts, size_t size) {
+  if (__builtin_expect(g_profiler.state.load(std::memory_order_relaxed) != State::kActive, 0)) {
+    if (!EnsureProfilerInit()) return false;
+  }
+  return ShouldSample(ts, size, g_profiler.rate);
+}
+}  // namespace leaktrack

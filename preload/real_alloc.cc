@@ -1,0 +1,179 @@
+// See real_alloc.h.
+#include "real_alloc.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "raw_log.h"
+#include "thread_state.h"
+
+namespace leaktrack {
+
+RealAllocator g_real;
+
+namespace {
+
+constexpr size_t kPoolSize = 1 << 20;  // 1 MiB: dlsym needs a few hundred bytes at most
+alignas(4096) char g_pool[kPoolSize];
+std::atomic<size_t> g_pool_used{0};
+std::atomic<int> g_real_state{0};  // 0 = unresolved, 1 = resolving, 2 = ready
+std::atomic<long> g_forced_bootstrap{0};
+__thread bool tls_resolving __attribute__((tls_model("initial-exec")));
+
+// Each pool block starts with a 16-byte header holding its usable size, right before the block.
+struct PoolHeader {
+  size_t size;
+  size_t pad;
+};
+
+size_t PageSize() {
+  static size_t page = 0;
+  if (page == 0) page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+// --- Fallbacks built from the next allocator's own functions ---------------------------------
+void* FallbackReallocarray(void* p, size_t n, size_t size) {
+  size_t total;
+  if (__builtin_mul_overflow(n, size, &total)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return g_real.realloc(p, total);
+}
+void* FallbackAlignedAlloc(size_t align, size_t size) { return g_real.memalign(align, size); }
+void* FallbackValloc(size_t size) { return g_real.memalign(PageSize(), size); }
+void* FallbackPvalloc(size_t size) {
+  const size_t page = PageSize();
+  size_t rounded;
+  if (__builtin_add_overflow(size, page - 1, &rounded)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  rounded &= ~(page - 1);
+  return g_real.memalign(page, rounded == 0 ? page : rounded);
+}
+int FallbackPosixMemalign(void** out, size_t align, size_t size) {
+  if (align < sizeof(void*) || (align & (align - 1)) != 0) return EINVAL;
+  const int saved = errno;
+  void* p = g_real.memalign(align, size);
+  if (p == nullptr) {
+    const int err = errno;
+    errno = saved;
+    return err != 0 ? err : ENOMEM;
+  }
+  *out = p;
+  return 0;
+}
+
+void* Next(const char* name) { return dlsym(RTLD_NEXT, name); }
+
+// True when f lives in the same object as the next malloc (or is absent, then false).
+bool SameObjectAsMalloc(void* f, const void* malloc_base) {
+  if (f == nullptr) return false;
+  Dl_info info;
+  return dladdr(f, &info) != 0 && info.dli_fbase == malloc_base;
+}
+
+void Resolve() {
+  RealAllocator r{};
+  r.malloc = reinterpret_cast<void* (*)(size_t)>(Next("malloc"));
+  r.free = reinterpret_cast<void (*)(void*)>(Next("free"));
+  r.calloc = reinterpret_cast<void* (*)(size_t, size_t)>(Next("calloc"));
+  r.realloc = reinterpret_cast<void* (*)(void*, size_t)>(Next("realloc"));
+  r.memalign = reinterpret_cast<void* (*)(size_t, size_t)>(Next("memalign"));
+  if (r.malloc == nullptr || r.free == nullptr || r.calloc == nullptr || r.realloc == nullptr ||
+      r.memalign == nullptr) {
+    RawLog("cannot find the real malloc/free/calloc/realloc/memalign (dlsym RTLD_NEXT); aborting");
+    _exit(127);
+  }
+  Dl_info info;
+  const void* base = dladdr(reinterpret_cast<void*>(r.malloc), &info) != 0 ? info.dli_fbase
+                                                                            : nullptr;
+  void* f;
+  f = Next("reallocarray");
+  r.reallocarray = SameObjectAsMalloc(f, base)
+                       ? reinterpret_cast<void* (*)(void*, size_t, size_t)>(f)
+                       : &FallbackReallocarray;
+  f = Next("posix_memalign");
+  r.posix_memalign = SameObjectAsMalloc(f, base)
+                         ? reinterpret_cast<int (*)(void**, size_t, size_t)>(f)
+                         : &FallbackPosixMemalign;
+  f = Next("aligned_alloc");
+  r.aligned_alloc = SameObjectAsMalloc(f, base) ? reinterpret_cast<void* (*)(size_t, size_t)>(f)
+                                                : &FallbackAlignedAlloc;
+  f = Next("valloc");
+  r.valloc = SameObjectAsMalloc(f, base) ? reinterpret_cast<void* (*)(size_t)>(f) : &FallbackValloc;
+  f = Next("pvalloc");
+  r.pvalloc =
+      SameObjectAsMalloc(f, base) ? reinterpret_cast<void* (*)(size_t)>(f) : &FallbackPvalloc;
+  r.malloc_usable_size = reinterpret_cast<size_t (*)(void*)>(Next("malloc_usable_size"));
+  g_real = r;
+}
+
+}  // namespace
+
+bool RealReady() { return g_real_state.load(std::memory_order_acquire) == 2; }
+
+bool EnsureRealResolved() {
+  if (RealReady()) return true;
+  if (tls_resolving) return false;  // nested call from inside dlsym: use the pool
+  int expected = 0;
+  if (g_real_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    tls_resolving = true;
+    ++tls_state.guard;
+    Resolve();
+    --tls_state.guard;
+    tls_resolving = false;
+    g_real_state.store(2, std::memory_order_release);  // pairs with the acquire in RealReady
+    return true;
+  }
+  // Another thread is resolving. It takes microseconds; wait rather than mixing heaps.
+  while (!RealReady()) sched_yield();
+  return true;
+}
+
+void* BootstrapAlloc(size_t size, size_t align) {
+  if (align < 16) align = 16;
+  if (size > kPoolSize || (align & (align - 1)) != 0 || align > 4096) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  size_t need = sizeof(PoolHeader) + size + align;
+  size_t start = g_pool_used.fetch_add(need, std::memory_order_relaxed);
+  if (start + need > kPoolSize) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  uintptr_t p = reinterpret_cast<uintptr_t>(g_pool + start) + sizeof(PoolHeader);
+  p = (p + align - 1) & ~(align - 1);
+  reinterpret_cast<PoolHeader*>(p - sizeof(PoolHeader))->size = size;
+  return reinterpret_cast<void*>(p);
+}
+
+bool InBootstrapPool(const void* p) {
+  const char* c = static_cast<const char*>(p);
+  return c >= g_pool && c < g_pool + kPoolSize;
+}
+
+size_t BootstrapUsableSize(const void* p) {
+  return reinterpret_cast<const PoolHeader*>(static_cast<const char*>(p) - sizeof(PoolHeader))
+      ->size;
+}
+
+void ForceBootstrapForTesting(long count) {
+  g_forced_bootstrap.store(count, std::memory_order_relaxed);
+}
+
+bool TakeForcedBootstrap() {
+  if (g_forced_bootstrap.load(std::memory_order_relaxed) <= 0) return false;
+  return g_forced_bootstrap.fetch_sub(1, std::memory_order_relaxed) > 0;
+}
+
+}  // namespace leaktrack

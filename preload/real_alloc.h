@@ -1,0 +1,54 @@
+// Finding the allocator we forward to, and serving calls that arrive before we found it.
+//
+// The next allocator is whatever the dynamic linker would have bound without us: glibc, or a
+// jemalloc/tcmalloc that comes after libleaktrack.so in the lookup order. It is resolved with
+// dlsym(RTLD_NEXT) on the first call into any entry point — that may be before our constructor
+// ran (a program's .preinit_array, another library's constructor; TORTURE.md A2).
+//
+// dlsym may itself allocate on some libcs (glibc 2.36 does not, but older ones and error paths
+// do). While resolving, and whenever a test forces it, requests are served from a static
+// bootstrap pool. Pool blocks are never returned to the real allocator: free() ignores them,
+// realloc() copies out of them, malloc_usable_size() reads their header (A1).
+//
+// Functions the next allocator lacks (Debian's jemalloc has no pvalloc or reallocarray) would be
+// found in glibc and would mix two heaps. They are built from the next allocator's own
+// memalign/realloc instead, so every block has one owner (TORTURE.md F1).
+#pragma once
+
+#include <stddef.h>
+
+namespace leaktrack {
+
+struct RealAllocator {
+  void* (*malloc)(size_t);
+  void (*free)(void*);
+  void* (*calloc)(size_t, size_t);
+  void* (*realloc)(void*, size_t);
+  void* (*reallocarray)(void*, size_t, size_t);
+  int (*posix_memalign)(void**, size_t, size_t);
+  void* (*aligned_alloc)(size_t, size_t);
+  void* (*memalign)(size_t, size_t);
+  void* (*valloc)(size_t);
+  void* (*pvalloc)(size_t);
+  size_t (*malloc_usable_size)(void*);
+};
+
+// The resolved functions. Valid once RealReady() is true; before that, use the Bootstrap* calls.
+extern RealAllocator g_real;
+
+bool RealReady();
+// Resolves g_real if not done yet. Returns false while resolution is in progress on this thread
+// (a nested call from dlsym) — the caller must then use the bootstrap pool. Aborts the process
+// with a message if no allocator can be found at all: nothing else could work.
+bool EnsureRealResolved();
+
+// Bootstrap pool. Thread-safe (atomic bump), async-signal-safe, never frees.
+void* BootstrapAlloc(size_t size, size_t align);
+bool InBootstrapPool(const void* p);
+size_t BootstrapUsableSize(const void* p);
+
+// Test-only (LEAKTRACK_FAULT_INJECTION): serve this many more requests from the pool.
+void ForceBootstrapForTesting(long count);
+bool TakeForcedBootstrap();
+
+}  // namespace leaktrack

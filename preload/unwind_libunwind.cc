@@ -1,0 +1,114 @@
+// libunwind backend of unwind.h.
+#define UNW_LOCAL_ONLY
+#include <dlfcn.h>
+#include <elf.h>
+#include <libunwind.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "unwind.h"
+
+extern "C" char __ehdr_start;  // provided by the linker: our own ELF header, mapped
+
+namespace leaktrack {
+namespace {
+
+struct TextRange {
+  uintptr_t begin = 0;
+  uintptr_t end = 0;
+  bool Contains(uintptr_t a) const { return a >= begin && a < end; }
+};
+
+TextRange g_self;
+TextRange g_libunwind;
+std::atomic<int> g_unwinder_state{0};  // 0 = not set up, 1 = setting up, 2 = ready
+
+// The span of all executable PT_LOAD segments of the object whose ELF header is mapped at
+// `base` (the load bias, for shared objects whose first segment has p_vaddr 0).
+TextRange ExecutableRange(const char* base) {
+  TextRange r;
+  const auto* ehdr = reinterpret_cast<const ElfW(Ehdr)*>(base);
+  if (base == nullptr || ehdr->e_ident[EI_MAG0] != ELFMAG0 || ehdr->e_ident[EI_MAG1] != ELFMAG1)
+    return r;
+  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(base + ehdr->e_phoff);
+  for (int i = 0; i < ehdr->e_phnum; ++i) {
+    if (phdr[i].p_type != PT_LOAD || (phdr[i].p_flags & PF_X) == 0) continue;
+    const uintptr_t b = reinterpret_cast<uintptr_t>(base) + phdr[i].p_vaddr;
+    const uintptr_t e = b + phdr[i].p_memsz;
+    if (r.begin == 0 || b < r.begin) r.begin = b;
+    if (e > r.end) r.end = e;
+  }
+  return r;
+}
+
+}  // namespace
+
+void InitUnwinder() {
+  int expected = 0;
+  if (!g_unwinder_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    return;  // done or in progress on another thread; CaptureStack copes with either
+  }
+  g_self = ExecutableRange(&__ehdr_start);
+  Dl_info info;
+  if (dladdr(reinterpret_cast<void*>(&unw_backtrace), &info) != 0) {
+    g_libunwind = ExecutableRange(static_cast<const char*>(info.dli_fbase));
+  }
+  // Per-thread caching: no lock shared between threads while unwinding (TORTURE.md G3).
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  g_unwinder_state.store(2, std::memory_order_release);
+  // Warm-up: libunwind's one-time initialisation (getenv, its memory-validation set-up) happens
+  // here rather than inside some unlucky malloc later (libunwind #331).
+  void* warm[4];
+  unw_backtrace(warm, 4);
+}
+
+bool IsLibunwindCaller(const void* return_address) {
+  return g_libunwind.Contains(reinterpret_cast<uintptr_t>(return_address));
+}
+
+void MoveFdsHigh(int fds[2]) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 64) return;
+  const rlim_t top = limit.rlim_cur > 65536 ? 65536 : limit.rlim_cur;
+  for (int i = 0; i < 2; ++i) {
+    // Search downwards from the top for a free number; F_DUPFD takes the lowest free >= base.
+    for (rlim_t base = top - 2 + i; base >= top - 32 && base > 2; --base) {
+      const int high = fcntl(fds[i], F_DUPFD_CLOEXEC, static_cast<int>(base));
+      if (high < 0) break;
+      if (static_cast<rlim_t>(high) < top) {
+        close(fds[i]);
+        fds[i] = high;
+        break;
+      }
+      close(high);
+    }
+  }
+}
+
+int CaptureStack(uint64_t* frames, int max_depth, bool* truncated) {
+  if (g_unwinder_state.load(std::memory_order_acquire) != 2) {
+    InitUnwinder();
+    if (g_unwinder_state.load(std::memory_order_acquire) != 2) return 0;
+  }
+  // Room for our own frames (interposer, hook, this function) plus one to detect truncation.
+  constexpr int kOwnFramesMax = 8;
+  void* raw[kOwnFramesMax + 256 + 1];
+  const int want = max_depth + kOwnFramesMax + 1;
+  const int n = unw_backtrace(raw, want);
+  int first = 0;
+  while (first < n && g_self.Contains(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
+  int depth = n - first;
+  *truncated = depth > max_depth;
+  if (depth > max_depth) depth = max_depth;
+  for (int i = 0; i < depth; ++i) {
+    // Return address - 1 lands inside the call instruction (PPROF.md §3).
+    frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]) - 1;
+  }
+  return depth;
+}
+
+}  // namespace leaktrack

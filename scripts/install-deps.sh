@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages leaktrack needs to build, test, demo and benchmark.
+# Idempotent: does nothing when every package is already present. Needs root for apt-get.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libunwind-dev libdw-dev libelf-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libjemalloc-dev libjemalloc2 libgoogle-perftools-dev
+  golang-go protobuf-compiler clang
+  curl binutils elfutils procps gdb
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(heaptrack redis-server redis-tools valgrind hyperfine)
+fi
+if [[ "${1:-}" == "--services" ]]; then
+  packages+=(redis-server redis-tools nginx-light memcached wrk python3)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
