@@ -1,0 +1,117 @@
+// Tests of atomic, never-overwriting dump files (dump_file.h).
+#include "dump_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "fault_injection.h"
+
+namespace leaktrack {
+namespace {
+
+class DumpFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/leaktrack_dump_file_test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { (void)!system(("rm -rf '" + dir_ + "'").c_str()); }
+  int CountFiles() {
+    std::string cmd = "ls -A '" + dir_ + "' | wc -l";
+    FILE* f = popen(cmd.c_str(), "r");
+    int n = -1;
+    if (f != nullptr && fscanf(f, "%d", &n) != 1) n = -1;
+    if (f != nullptr) pclose(f);
+    return n;
+  }
+  std::string dir_;
+};
+
+TEST_F(DumpFileTest, WritesPrivateFileWithPidAndSequence) {
+  const DumpFileResult r = WriteDumpFile(dir_.c_str(), "hello", 5);
+  ASSERT_TRUE(r.ok) << r.step << " " << r.error;
+  struct stat st;
+  ASSERT_EQ(stat(r.path, &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 5);
+  const std::string prefix = dir_ + "/leaktrack." + std::to_string(getpid()) + ".";
+  EXPECT_EQ(std::string(r.path).rfind(prefix, 0), 0u) << r.path;
+  EXPECT_EQ(CountFiles(), 1);  // no temporary left behind
+  const DumpFileResult r2 = WriteDumpFile(dir_.c_str(), "again", 5);
+  ASSERT_TRUE(r2.ok);
+  EXPECT_STRNE(r.path, r2.path);
+}
+
+TEST_F(DumpFileTest, NeverOverwritesOrFollowsAnExistingName) {
+  // Occupy the next few names with a file and a symlink: the dump must skip past them.
+  const DumpFileResult probe = WriteDumpFile(dir_.c_str(), "x", 1);
+  ASSERT_TRUE(probe.ok);
+  std::string p(probe.path);
+  const size_t dot = p.rfind(".pb.gz");
+  const size_t seq_start = p.rfind('.', dot - 1) + 1;
+  const long seq = strtol(p.c_str() + seq_start, nullptr, 10);
+  const std::string next1 = p.substr(0, seq_start) + std::to_string(seq + 1) + ".pb.gz";
+  const std::string next2 = p.substr(0, seq_start) + std::to_string(seq + 2) + ".pb.gz";
+  const std::string victim = dir_ + "/victim";
+  int fd = open(next1.c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "keep", 4), 4);
+  close(fd);
+  ASSERT_EQ(symlink(victim.c_str(), next2.c_str()), 0);
+  const DumpFileResult r = WriteDumpFile(dir_.c_str(), "data", 4);
+  ASSERT_TRUE(r.ok);
+  EXPECT_NE(std::string(r.path), next1);
+  EXPECT_NE(std::string(r.path), next2);
+  struct stat st;
+  ASSERT_EQ(stat(next1.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 4);                       // untouched
+  EXPECT_NE(access(victim.c_str(), F_OK), 0);     // the symlink was not followed
+}
+
+TEST_F(DumpFileTest, MissingDirectoryFailsCleanly) {
+  const std::string missing = dir_ + "/does/not/exist";
+  const DumpFileResult r = WriteDumpFile(missing.c_str(), "x", 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, ENOENT);
+  EXPECT_STREQ(r.step, "open");
+}
+
+TEST_F(DumpFileTest, FileSizeLimitIsCheckedBeforeWriting) {
+  struct rlimit old;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  struct rlimit small = old;
+  small.rlim_cur = 16;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  char big[64] = {};
+  const DumpFileResult r = WriteDumpFile(dir_.c_str(), big, sizeof(big));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);  // restore before asserting
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, EFBIG);
+  EXPECT_EQ(CountFiles(), 0);
+}
+
+#ifdef LEAKTRACK_FAULT_INJECTION
+TEST_F(DumpFileTest, FailedWriteLeavesNoFile) {
+  setenv("LEAKTRACK_TEST_FAIL_WRITE", "1", 1);
+  LoadFaultInjectionFromEnv();
+  const DumpFileResult r = WriteDumpFile(dir_.c_str(), "data", 4);
+  unsetenv("LEAKTRACK_TEST_FAIL_WRITE");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error, EIO);
+  EXPECT_STREQ(r.step, "write");
+  EXPECT_EQ(CountFiles(), 0);
+  EXPECT_TRUE(WriteDumpFile(dir_.c_str(), "data", 4).ok);  // only the first write failed
+}
+#endif
+
+}  // namespace
+}  // namespace leaktrack

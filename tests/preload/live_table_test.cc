@@ -1,0 +1,95 @@
+// Tests of the live-allocation table (live_table.h), including concurrent use.
+#include "live_table.h"
+
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "internal_alloc.h"
+
+namespace leaktrack {
+namespace {
+
+class LiveTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    memory_ = MapMemory(LiveTable::MemoryNeeded(kCapacity));
+    ASSERT_NE(memory_, nullptr);
+    table_.Init(memory_, kCapacity);
+  }
+  void TearDown() override { UnmapMemory(memory_, LiveTable::MemoryNeeded(kCapacity)); }
+  static void* Fake(uintptr_t i) { return reinterpret_cast<void*>(0x10000 + i * 16); }
+
+  static constexpr uint64_t kCapacity = 1 << 14;
+  void* memory_ = nullptr;
+  LiveTable table_;
+};
+
+TEST_F(LiveTableTest, InsertFindErase) {
+  EXPECT_FALSE(table_.MaybeContains(Fake(1)));
+  ASSERT_TRUE(table_.Insert(Fake(1), 42));
+  EXPECT_TRUE(table_.MaybeContains(Fake(1)));
+  uint32_t bucket = 0;
+  EXPECT_FALSE(table_.Erase(Fake(2), &bucket));
+  ASSERT_TRUE(table_.Erase(Fake(1), &bucket));
+  EXPECT_EQ(bucket, 42u);
+  EXPECT_FALSE(table_.Erase(Fake(1), &bucket));  // a second free finds nothing
+  EXPECT_FALSE(table_.MaybeContains(Fake(1)));
+}
+
+TEST_F(LiveTableTest, RejectsUntrackablePointersAndBuckets) {
+  EXPECT_FALSE(table_.Insert(reinterpret_cast<void*>(uintptr_t{1} << 47), 1));
+  EXPECT_FALSE(table_.Insert(Fake(3), LiveTable::kMaxBuckets));
+  EXPECT_TRUE(table_.Insert(Fake(3), LiveTable::kMaxBuckets - 1));
+}
+
+TEST_F(LiveTableTest, FillsUpWithoutBlockingAndRecoversAfterErase) {
+  uint64_t inserted = 0;
+  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) inserted += table_.Insert(Fake(i), i & 1023);
+  EXPECT_GT(inserted, kCapacity / 2);  // linear probing with a probe limit fills well
+  EXPECT_LE(inserted, kCapacity);
+  EXPECT_EQ(table_.CountForTesting(), inserted);
+  uint32_t bucket;
+  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) (void)table_.Erase(Fake(i), &bucket);
+  EXPECT_EQ(table_.CountForTesting(), 0u);
+  // Tombstones are reused: the table accepts a full load again.
+  uint64_t again = 0;
+  for (uintptr_t i = 0; i < kCapacity / 2; ++i) again += table_.Insert(Fake(i + 7), 1);
+  EXPECT_EQ(again, kCapacity / 2);
+}
+
+TEST_F(LiveTableTest, ConcurrentInsertEraseKeepsEveryEntry) {
+  // Four threads each own a disjoint pointer range and churn through it; at the end each keeps
+  // every 4th pointer. The table must hold exactly those, with the right buckets.
+  constexpr int kThreads = 4;
+  constexpr uintptr_t kPerThread = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      uint32_t bucket;
+      for (int round = 0; round < 20; ++round) {
+        for (uintptr_t i = 0; i < kPerThread; ++i) {
+          ASSERT_TRUE(table_.Insert(Fake(t * kPerThread + i), t));
+        }
+        for (uintptr_t i = 0; i < kPerThread; ++i) {
+          if (round == 19 && i % 4 == 0) continue;
+          ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &bucket));
+          ASSERT_EQ(bucket, static_cast<uint32_t>(t));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(table_.CountForTesting(), kThreads * kPerThread / 4);
+  for (int t = 0; t < kThreads; ++t) {
+    for (uintptr_t i = 0; i < kPerThread; i += 4) {
+      uint32_t bucket;
+      ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &bucket));
+      EXPECT_EQ(bucket, static_cast<uint32_t>(t));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace leaktrack
