@@ -21,9 +21,6 @@ namespace {
 
 std::atomic<bool> g_dumping{false};
 std::atomic<bool> g_pending{false};
-bool g_handler_installed = false;
-timer_t g_timer;
-bool g_timer_running = false;
 
 const char* SignalName(int sig, char* buf, int cap) {
   if (sig == SIGUSR2) return "SIGUSR2";
@@ -38,15 +35,16 @@ const char* SignalName(int sig, char* buf, int cap) {
 
 bool WriteOneDump() {
   Profiler& p = g_profiler;
+  const DumpPlan plan = PlanDump(p);
   Arena arena;
-  if (!arena.Init(DumpArenaSize(p))) {
+  if (!arena.Init(plan.arena_bytes)) {
     p.stats.dumps_failed.fetch_add(1, std::memory_order_relaxed);
     RawLog("dump failed: cannot map scratch memory (%s)", ErrnoName(errno));
     return false;
   }
   EncodedProfile profile;
   bool ok = false;
-  if (!BuildHeapProfile(p, &arena, &profile)) {
+  if (!BuildHeapProfile(p, plan, &arena, &profile)) {
     RawLog("dump failed: cannot build the profile (%s)", ErrnoName(errno));
   } else {
     const DumpFileResult r = WriteDumpFile(p.config.dir, profile.data, profile.size);
@@ -68,23 +66,40 @@ void OnDumpSignal(int, siginfo_t*, void*) {
   errno = saved_errno;
 }
 
-void StartTimer() {
-  const Config& c = g_profiler.config;
-  if (c.interval_ms == 0 || !g_handler_installed) return;
-  struct sigevent ev;
-  memset(&ev, 0, sizeof(ev));
-  ev.sigev_notify = SIGEV_SIGNAL;
-  ev.sigev_signo = c.signal;
-  if (timer_create(CLOCK_MONOTONIC, &ev, &g_timer) != 0) {
-    RawLog("cannot create the interval timer (%s); periodic dumps are off", ErrnoName(errno));
+void* IntervalLoop(void*) {
+  ScopedGuard guard;  // this thread's own allocations (pthread internals) are not profiled
+  const uint64_t ms = g_profiler.config.interval_ms;
+  for (;;) {
+    struct timespec ts = {static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    DumpNow();
+  }
+  return nullptr;
+}
+
+// Periodic dumps run on their own thread rather than on a timer signal: a signal every few
+// seconds would cut short the program's nanosleep/poll/epoll_wait with EINTR, which SA_RESTART
+// does not prevent. The thread exists only when LEAKTRACK_INTERVAL is set, and blocks every
+// signal so that none meant for the program is delivered to it (TORTURE.md B4).
+void StartIntervalThread() {
+  if (g_profiler.config.interval_ms == 0) return;
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 256 << 10);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, &IntervalLoop, nullptr);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    RawLog("cannot start the interval dump thread (%s); periodic dumps are off", ErrnoName(rc));
     return;
   }
-  struct itimerspec spec;
-  spec.it_interval.tv_sec = static_cast<time_t>(c.interval_ms / 1000);
-  spec.it_interval.tv_nsec = static_cast<long>(c.interval_ms % 1000) * 1000000L;
-  spec.it_value = spec.it_interval;
-  timer_settime(g_timer, 0, &spec, nullptr);
-  g_timer_running = true;
+  pthread_setname_np(thread, "leaktrack-dump");
 }
 
 void AtExitDump() { DumpNow(); }
@@ -93,9 +108,8 @@ void AtForkChild() {
   // The child has only the forking thread: a dump that another thread was writing is gone.
   g_dumping.store(false, std::memory_order_relaxed);
   g_pending.store(false, std::memory_order_relaxed);
-  // POSIX timers are not inherited; the child gets its own.
-  g_timer_running = false;
-  StartTimer();
+  // Threads do not survive fork; the child gets its own interval thread.
+  StartIntervalThread();
 }
 
 }  // namespace
@@ -132,12 +146,13 @@ void InstallDumpTriggers() {
       // SA_ONSTACK: run on the thread's alternate stack if it has one (Go, coroutines).
       sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
       sigfillset(&sa.sa_mask);
-      g_handler_installed = sigaction(c.signal, &sa, nullptr) == 0;
+      if (sigaction(c.signal, &sa, nullptr) != 0) {
+        RawLog("cannot install the %s handler (%s); dumps on signal are off",
+               SignalName(c.signal, name, sizeof(name)), ErrnoName(errno));
+      }
     }
-  } else if (c.interval_ms != 0) {
-    RawLog("LEAKTRACK_INTERVAL needs a dump signal; LEAKTRACK_SIGNAL=0, so periodic dumps are off");
   }
-  StartTimer();
+  StartIntervalThread();
   if (c.at_exit) atexit(&AtExitDump);
   pthread_atfork(nullptr, nullptr, &AtForkChild);
 }

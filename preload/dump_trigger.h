@@ -12,7 +12,8 @@
 //    open/write/link. Nothing takes a lock that malloc, dlopen or the interrupted thread can hold.
 //  - The cost is that the thread that receives the signal does the work (tens of milliseconds
 //    for a big table); every other thread keeps running, since no lock is held.
-// The interval timer (timer_create) sends the same signal, so it needs no thread either.
+// Periodic dumps (LEAKTRACK_INTERVAL) are the exception: they run on a thread created only when
+// asked for, because a timer signal would interrupt the program's sleeps (see the .cc).
 // Only one dump runs at a time: a request that arrives meanwhile is folded into a second pass.
 //
 // If the program already handles (or ignores) the dump signal, we leave it alone: the program
@@ -21,7 +22,7 @@
 
 namespace leaktrack {
 
-// Installs the signal handler, interval timer, at-exit dump and fork handler as configured.
+// Installs the signal handler, interval thread, at-exit dump and fork handler as configured.
 // Call once from the constructor, with the thread's guard held.
 void InstallDumpTriggers();
 

@@ -133,28 +133,33 @@ void ScaleHeapSample(uint64_t count, uint64_t size, uint64_t rate, int64_t* out_
   *out_bytes = static_cast<int64_t>(static_cast<double>(bytes) * scale);
 }
 
-size_t DumpArenaSize(const Profiler& p) {
-  const uint64_t frames = p.stacks.frames_used();
-  const uint64_t buckets = p.buckets.capacity();
-  // Samples (ids + values + label), locations, the location index, maps text, zlib state and
-  // the compressed copy. Generous: untouched pages of the mapping cost nothing.
-  return (4u << 20) + buckets * 200 + frames * 96 + (2u << 20);
-}
-
-bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
-  // Pass 1: how much room the samples need.
-  uint64_t n_samples = 0;
-  uint64_t n_frames = 0;
+DumpPlan PlanDump(const Profiler& p) {
+  DumpPlan plan;
   for (uint64_t id = 0; id < p.buckets.capacity(); ++id) {
     BucketTable::Snapshot b;
     const uint64_t* frames;
     int depth;
     if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
       continue;
-    ++n_samples;
-    n_frames += static_cast<uint64_t>(depth);
+    ++plan.samples;
+    plan.frames += static_cast<uint64_t>(depth);
   }
+  // Distinct addresses are bounded both by the frames of the samples and by the frame pool.
+  const uint64_t pool = p.stacks.frames_used();
+  plan.max_locations = (plan.frames < pool ? plan.frames : pool) + 1;
+  uint64_t index_slots = 16;
+  while (index_slots < plan.max_locations * 2) index_slots <<= 1;
+  const size_t raw = (1u << 20) + plan.samples * (64 + 4 * 11 + 40) + plan.frames * 11;
+  plan.arena_bytes = (16u << 20)                               // maps text, scratch, zlib, slack
+                     + 2 * raw                                 // raw profile + gzip copy
+                     + index_slots * 12 + plan.max_locations * 8;  // location index
+  return plan;
+}
 
+bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
+                         EncodedProfile* out) {
+  const uint64_t n_samples = plan.samples;
+  const uint64_t n_frames = plan.frames;
   Mapping* maps = nullptr;
   const int n_maps = ReadExecutableMappings(arena, &maps);
   if (n_maps < 0) return false;
@@ -169,7 +174,7 @@ bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
   char* buf = static_cast<char*>(arena->Alloc(cap));
   uint64_t* ids = arena->AllocArray<uint64_t>(kMaxDepth);
   if (!strings.ok() || scratch == nullptr || scratch2 == nullptr || buf == nullptr ||
-      ids == nullptr || !locations.Init(arena, n_frames + 1)) {
+      ids == nullptr || !locations.Init(arena, plan.max_locations)) {
     return errno = ENOMEM, false;
   }
   ProtoWriter w(buf, cap);
@@ -189,7 +194,7 @@ bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
     int depth;
     if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
       continue;
-    if (locations.count() + static_cast<uint64_t>(depth) > n_frames + 1) continue;
+    if (locations.count() + static_cast<uint64_t>(depth) > plan.max_locations) continue;
     ++written;
     for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i]);
     const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;
@@ -245,22 +250,11 @@ bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
   const uint64_t dropped = s.dropped_live_full.load(std::memory_order_relaxed) +
                            s.dropped_stack_full.load(std::memory_order_relaxed) +
                            s.dropped_bucket_full.load(std::memory_order_relaxed);
+  // Few comments: `go tool pprof -top` prints every one of them above the report.
   const char* comments[] = {
-      "leaktrack 0.1.0",
-      ArenaPrintf(arena, "rate=%lu", p.rate),
-      ArenaPrintf(arena, "pid=%lu", static_cast<uint64_t>(getpid())),
+      ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.rate),
       ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
       ArenaPrintf(arena, "dropped_samples=%lu", dropped),
-      ArenaPrintf(arena, "dropped_live_table_full=%lu",
-                  s.dropped_live_full.load(std::memory_order_relaxed)),
-      ArenaPrintf(arena, "dropped_stack_table_full=%lu",
-                  s.dropped_stack_full.load(std::memory_order_relaxed)),
-      ArenaPrintf(arena, "dropped_bucket_table_full=%lu",
-                  s.dropped_bucket_full.load(std::memory_order_relaxed)),
-      ArenaPrintf(arena, "truncated_stacks=%lu",
-                  s.truncated_stacks.load(std::memory_order_relaxed)),
-      ArenaPrintf(arena, "max_depth=%lu", static_cast<uint64_t>(p.config.depth)),
-      ArenaPrintf(arena, "dumps_failed=%lu", s.dumps_failed.load(std::memory_order_relaxed)),
   };
   uint64_t comment_ids[sizeof(comments) / sizeof(comments[0])];
   int n_comments = 0;
@@ -275,16 +269,18 @@ bool BuildRawHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
   return true;
 }
 
-bool BuildHeapProfile(const Profiler& p, Arena* arena, EncodedProfile* out) {
+bool BuildHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
+                      EncodedProfile* out) {
   EncodedProfile raw;
-  if (!BuildRawHeapProfile(p, arena, &raw)) return false;
+  if (!BuildRawHeapProfile(p, plan, arena, &raw)) return false;
   z_stream z;
   memset(&z, 0, sizeof(z));
   z.zalloc = &ZAlloc;
   z.zfree = &ZFree;
   z.opaque = arena;
-  // windowBits 15 + 16: gzip framing, as pprof expects (PPROF.md §1). memLevel 8 (default).
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+  // windowBits 15 + 16: gzip framing, as pprof expects (PPROF.md §1). Level 1: a dump holds up
+  // the thread that writes it, and the fastest level is 3-4x quicker for a few % more bytes.
+  if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
     return errno = ENOMEM, false;
   const size_t bound = deflateBound(&z, raw.size);
   char* gz = static_cast<char*>(arena->Alloc(bound));

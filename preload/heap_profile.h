@@ -24,15 +24,24 @@ struct EncodedProfile {
   size_t size = 0;
 };
 
+// How big this dump will be, from one pass over the tables. The tables may grow while we write;
+// entries beyond the plan are left for the next dump, so the plan bounds every buffer.
+struct DumpPlan {
+  uint64_t samples = 0;        // published buckets with allocations
+  uint64_t frames = 0;         // sum of their stack depths
+  uint64_t max_locations = 0;  // bound on distinct addresses
+  size_t arena_bytes = 0;      // an Arena of this size holds the whole dump
+};
+DumpPlan PlanDump(const Profiler& profiler);
+
 // Builds the gzipped profile into arena memory. False on failure (errno set: ENOMEM when the
-// arena or a table read ran out of room, or the /proc error).
-[[nodiscard]] bool BuildHeapProfile(const Profiler& profiler, Arena* arena, EncodedProfile* out);
+// arena ran out of room, or the /proc error).
+[[nodiscard]] bool BuildHeapProfile(const Profiler& profiler, const DumpPlan& plan, Arena* arena,
+                                    EncodedProfile* out);
 
 // The same without gzip, for tests that decode it directly.
-[[nodiscard]] bool BuildRawHeapProfile(const Profiler& profiler, Arena* arena, EncodedProfile* out);
-
-// Arena size that comfortably holds one dump of the current tables.
-size_t DumpArenaSize(const Profiler& profiler);
+[[nodiscard]] bool BuildRawHeapProfile(const Profiler& profiler, const DumpPlan& plan,
+                                       Arena* arena, EncodedProfile* out);
 
 // Go's scaleHeapSample (PPROF.md §5): unbiases a (count, bytes) pair of one object size.
 void ScaleHeapSample(uint64_t count, uint64_t size, uint64_t rate, int64_t* out_count,

@@ -95,18 +95,14 @@ void* HookRealloc(void* ptr, size_t size) {
 }
 
 void* HookReallocarray(void* ptr, size_t n, size_t size) {
+  // reallocarray is realloc with an overflow check. glibc's own calls realloc through the PLT,
+  // that is, our hook again, which would count the block twice; so we do the check ourselves.
   size_t total;
   if (__builtin_mul_overflow(n, size, &total)) {
     errno = ENOMEM;
     return nullptr;
   }
-  if ((ptr != nullptr && InBootstrapPool(ptr)) || UseBootstrap()) return HookRealloc(ptr, total);
-  uint32_t bucket = 0;
-  const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &bucket);
-  void* p = g_real.reallocarray(ptr, n, size);
-  if (p == nullptr && total != 0 && was_sampled) RestoreSampled(ptr, bucket);
-  MaybeRecord(p, total);
-  return p;
+  return HookRealloc(ptr, total);
 }
 
 int HookPosixMemalign(void** out, size_t align, size_t size) {

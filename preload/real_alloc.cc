@@ -39,14 +39,6 @@ size_t PageSize() {
 }
 
 // --- Fallbacks built from the next allocator's own functions ---------------------------------
-void* FallbackReallocarray(void* p, size_t n, size_t size) {
-  size_t total;
-  if (__builtin_mul_overflow(n, size, &total)) {
-    errno = ENOMEM;
-    return nullptr;
-  }
-  return g_real.realloc(p, total);
-}
 void* FallbackAlignedAlloc(size_t align, size_t size) { return g_real.memalign(align, size); }
 void* FallbackValloc(size_t size) { return g_real.memalign(PageSize(), size); }
 void* FallbackPvalloc(size_t size) {
@@ -97,10 +89,6 @@ void Resolve() {
   const void* base = dladdr(reinterpret_cast<void*>(r.malloc), &info) != 0 ? info.dli_fbase
                                                                             : nullptr;
   void* f;
-  f = Next("reallocarray");
-  r.reallocarray = SameObjectAsMalloc(f, base)
-                       ? reinterpret_cast<void* (*)(void*, size_t, size_t)>(f)
-                       : &FallbackReallocarray;
   f = Next("posix_memalign");
   r.posix_memalign = SameObjectAsMalloc(f, base)
                          ? reinterpret_cast<int (*)(void**, size_t, size_t)>(f)

@@ -10,9 +10,10 @@
 // bootstrap pool. Pool blocks are never returned to the real allocator: free() ignores them,
 // realloc() copies out of them, malloc_usable_size() reads their header (A1).
 //
-// Functions the next allocator lacks (Debian's jemalloc has no pvalloc or reallocarray) would be
-// found in glibc and would mix two heaps. They are built from the next allocator's own
-// memalign/realloc instead, so every block has one owner (TORTURE.md F1).
+// Functions the next allocator lacks (Debian's jemalloc has no pvalloc) would be found in glibc
+// and would mix two heaps. They are built from the next allocator's own memalign instead, so
+// every block has one owner (TORTURE.md F1). reallocarray is always realloc plus an overflow
+// check, done in hooks.cc.
 #pragma once
 
 #include <stddef.h>
@@ -24,7 +25,6 @@ struct RealAllocator {
   void (*free)(void*);
   void* (*calloc)(size_t, size_t);
   void* (*realloc)(void*, size_t);
-  void* (*reallocarray)(void*, size_t, size_t);
   int (*posix_memalign)(void**, size_t, size_t);
   void* (*aligned_alloc)(size_t, size_t);
   void* (*memalign)(size_t, size_t);

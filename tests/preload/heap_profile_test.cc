@@ -123,10 +123,12 @@ TEST(HeapProfileTest, EncodesExactValuesAndValidReferences) {
   ASSERT_TRUE(ForgetSampled(freed, &bucket));
   free(freed);
 
+  const DumpPlan plan = PlanDump(g_profiler);
+  EXPECT_EQ(plan.samples, 1u);
   Arena arena;
-  ASSERT_TRUE(arena.Init(DumpArenaSize(g_profiler)));
+  ASSERT_TRUE(arena.Init(plan.arena_bytes));
   EncodedProfile raw;
-  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, &arena, &raw));
+  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
   const Decoded d = Parse(Decode(raw));
 
   ASSERT_FALSE(d.strings.empty());
@@ -148,7 +150,7 @@ TEST(HeapProfileTest, EncodesExactValuesAndValidReferences) {
 
   // The gzipped form starts with the gzip magic and is smaller than the raw bytes here.
   EncodedProfile gz;
-  ASSERT_TRUE(BuildHeapProfile(g_profiler, &arena, &gz));
+  ASSERT_TRUE(BuildHeapProfile(g_profiler, plan, &arena, &gz));
   ASSERT_GT(gz.size, 2u);
   EXPECT_EQ(static_cast<unsigned char>(gz.data[0]), 0x1f);
   EXPECT_EQ(static_cast<unsigned char>(gz.data[1]), 0x8b);
