@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libjemalloc2 libgoogle-perftools-dev
   golang-go protobuf-compiler clang
-  curl binutils elfutils procps gdb
+  curl binutils elfutils procps gdb python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(heaptrack redis-server redis-tools valgrind hyperfine)
