@@ -10,6 +10,7 @@
 #include "proc_maps.h"
 #include "proto_writer.h"
 #include "raw_log.h"
+#include "sampler.h"
 
 namespace leaktrack {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "profiler.h"
 #include "real_alloc.h"
+#include "sampler.h"
 
 namespace leaktrack {
 namespace {
@@ -25,16 +26,34 @@ inline bool UseBootstrap() {
   return false;
 }
 
-// Samples a fresh block if the sampler says so. p may be null (failed allocation: not counted).
-inline void MaybeRecord(void* p, size_t size) {
+constexpr int64_t kNeverSample = int64_t{1} << 62;
+
+}  // namespace
+
+// The sampler's countdown ran out on this thread (or was never started): decide, and record.
+// Out of line so that the hot path of every hook stays a subtraction and a branch.
+void OnCountdownExpired(void* p, size_t size) {
   ThreadState* ts = &tls_state;
-  if (p == nullptr) return;
+  if (g_profiler.state.load(std::memory_order_acquire) != State::kActive &&
+      !EnsureProfilerInit()) {
+    // Inert for good (rate 0, secure mode, passive): stop coming here. Still uninitialised
+    // (no environment yet): come back on the next allocation.
+    if (g_profiler.state.load(std::memory_order_acquire) == State::kInert) {
+      ts->bytes_until_sample = kNeverSample;
+    }
+    return;
+  }
+  // Guarded (nested) and failed allocations also count down: each allocation is sampled
+  // independently with p(size), so skipping some samples does not bias the others.
+  if (!ShouldSampleSlow(ts, size, g_profiler.rate) || p == nullptr) return;
   if (ts->guard != 0) {
     g_profiler.stats.reentrant_calls.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (ShouldRecord(ts, size)) RecordAlloc(p, size);
+  RecordAlloc(p, size);
 }
+
+namespace {
 
 // Forgets p if it was sampled. Cheap when it was not: one load from the live table's filter.
 inline void MaybeForget(void* p) {
@@ -44,18 +63,17 @@ inline void MaybeForget(void* p) {
 
 }  // namespace
 
-void* HookMalloc(size_t size) {
+void* MallocSlow(size_t size) {
   if (UseBootstrap()) return BootstrapAlloc(size, 16);
   void* p = g_real.malloc(size);
   MaybeRecord(p, size);
   return p;
 }
 
-void HookFree(void* ptr) {
-  if (ptr == nullptr) return;
-  if (__builtin_expect(InBootstrapPool(ptr), 0)) return;  // never ours to release
+void FreeSlow(void* ptr) {
   MaybeForget(ptr);
-  if (__builtin_expect(!RealReady(), 0) && !EnsureRealResolved()) return;  // leak, never crash
+  if (InBootstrapPool(ptr)) return;  // never ours to release
+  if (!RealReady() && !EnsureRealResolved()) return;  // a leak, never a crash
   g_real.free(ptr);
 }
 

@@ -13,11 +13,54 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "live_table.h"
+#include "profiler.h"
+#include "real_alloc.h"
+#include "thread_state.h"
 
 namespace leaktrack {
 
-void* HookMalloc(size_t size);
-void HookFree(void* ptr);
+// Slow paths, out of line (hooks.cc).
+void* MallocSlow(size_t size);
+void FreeSlow(void* ptr);
+void OnCountdownExpired(void* p, size_t size);
+
+// Counts a fresh block (or a failed attempt, p == nullptr) against the thread's sampling
+// countdown; only when it runs out does the sampler decide and maybe record (sampler.h).
+inline void MaybeRecord(void* p, size_t size) {
+  ThreadState* ts = &tls_state;
+  // Unsigned arithmetic wraps instead of overflowing. A size of 2^63 or more cannot be
+  // allocated; it either leaves the countdown positive (harmless) or takes the slow path.
+  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample) - size;
+  if (__builtin_expect(static_cast<int64_t>(left) > 0, 1)) {
+    ts->bytes_until_sample = static_cast<int64_t>(left);
+    return;
+  }
+  OnCountdownExpired(p, size);
+}
+
+// The two hottest hooks are inline so the exported malloc/free are a single function each:
+// about 20 instructions on top of the real allocator when nothing is sampled.
+inline void* HookMalloc(size_t size) {
+#ifdef LEAKTRACK_FAULT_INJECTION
+  return MallocSlow(size);  // test builds: every call may be forced into the bootstrap pool
+#endif
+  if (__builtin_expect(!RealReady(), 0)) return MallocSlow(size);
+  void* p = g_real.malloc(size);
+  MaybeRecord(p, size);
+  return p;
+}
+
+inline void HookFree(void* ptr) {
+  if (__builtin_expect(MaybeSampled(ptr) || InBootstrapPool(ptr) || !RealReady(), 0)) {
+    FreeSlow(ptr);
+    return;
+  }
+  g_real.free(ptr);  // free(NULL) included: it is the real free's business
+}
+
 void* HookCalloc(size_t n, size_t size);
 void* HookRealloc(void* ptr, size_t size);
 void* HookReallocarray(void* ptr, size_t n, size_t size);

@@ -8,6 +8,8 @@ constexpr uint64_t kTombstone = 1;
 constexpr uintptr_t kMaxTrackable = uintptr_t{1} << 47;
 }  // namespace
 
+std::atomic<uint16_t> LiveTable::empty_filter_[1 << kFilterBits];
+
 size_t LiveTable::MemoryNeeded(uint64_t capacity) {
   return capacity * sizeof(uint64_t) + (size_t{1} << kFilterBits) * sizeof(uint16_t);
 }

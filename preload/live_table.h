@@ -43,8 +43,7 @@ class LiveTable {
 
   // Fast negative test for free(): false means "certainly not in the table".
   bool MaybeContains(const void* ptr) const {
-    return filter_ != nullptr &&
-           filter_[FilterIndex(ptr)].load(std::memory_order_relaxed) != 0;
+    return filter_[FilterIndex(ptr)].load(std::memory_order_relaxed) != 0;
   }
 
   // Removes ptr if present and returns its bucket in *bucket.
@@ -64,7 +63,9 @@ class LiveTable {
   }
 
   std::atomic<uint64_t>* slots_ = nullptr;
-  std::atomic<uint16_t>* filter_ = nullptr;
+  // Until Init, an all-zero filter (in .bss): free() needs no "initialised?" branch.
+  static std::atomic<uint16_t> empty_filter_[1 << kFilterBits];
+  std::atomic<uint16_t>* filter_ = empty_filter_;
   uint64_t mask_ = 0;
 };
 

@@ -68,18 +68,4 @@ bool ForgetSampled(const void* ptr, uint32_t* bucket);
 // Puts back a pointer whose realloc failed (the old block is still live).
 void RestoreSampled(const void* ptr, uint32_t bucket);
 
-// Sampling decision for the hot path: true when ptr should be recorded.
-inline bool ShouldRecord(ThreadState* ts, size_t size);
-
-}  // namespace leaktrack
-
-#include "sampler.h"
-
-namespace leaktrack {
-inline bool ShouldRecord(ThreadState* ts, size_t size) {
-  if (__builtin_expect(g_profiler.state.load(std::memory_order_relaxed) != State::kActive, 0)) {
-    if (!EnsureProfilerInit()) return false;
-  }
-  return ShouldSample(ts, size, g_profiler.rate);
-}
 }  // namespace leaktrack

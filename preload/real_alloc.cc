@@ -16,13 +16,12 @@
 namespace leaktrack {
 
 RealAllocator g_real;
+alignas(4096) char g_pool[kPoolSize];
+std::atomic<int> g_real_state{0};
 
 namespace {
 
-constexpr size_t kPoolSize = 1 << 20;  // 1 MiB: dlsym needs a few hundred bytes at most
-alignas(4096) char g_pool[kPoolSize];
 std::atomic<size_t> g_pool_used{0};
-std::atomic<int> g_real_state{0};  // 0 = unresolved, 1 = resolving, 2 = ready
 std::atomic<long> g_forced_bootstrap{0};
 __thread bool tls_resolving __attribute__((tls_model("initial-exec")));
 
@@ -107,8 +106,6 @@ void Resolve() {
 
 }  // namespace
 
-bool RealReady() { return g_real_state.load(std::memory_order_acquire) == 2; }
-
 bool EnsureRealResolved() {
   if (RealReady()) return true;
   if (tls_resolving) return false;  // nested call from inside dlsym: use the pool
@@ -143,11 +140,6 @@ void* BootstrapAlloc(size_t size, size_t align) {
   p = (p + align - 1) & ~(align - 1);
   reinterpret_cast<PoolHeader*>(p - sizeof(PoolHeader))->size = size;
   return reinterpret_cast<void*>(p);
-}
-
-bool InBootstrapPool(const void* p) {
-  const char* c = static_cast<const char*>(p);
-  return c >= g_pool && c < g_pool + kPoolSize;
 }
 
 size_t BootstrapUsableSize(const void* p) {

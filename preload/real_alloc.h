@@ -17,6 +17,9 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <atomic>
 
 namespace leaktrack {
 
@@ -36,7 +39,10 @@ struct RealAllocator {
 // The resolved functions. Valid once RealReady() is true; before that, use the Bootstrap* calls.
 extern RealAllocator g_real;
 
-bool RealReady();
+extern std::atomic<int> g_real_state;  // 0 = unresolved, 1 = resolving, 2 = ready
+
+// Inline: every malloc and free asks.
+inline bool RealReady() { return g_real_state.load(std::memory_order_acquire) == 2; }
 // Resolves g_real if not done yet. Returns false while resolution is in progress on this thread
 // (a nested call from dlsym) — the caller must then use the bootstrap pool. Aborts the process
 // with a message if no allocator can be found at all: nothing else could work.
@@ -44,7 +50,12 @@ bool EnsureRealResolved();
 
 // Bootstrap pool. Thread-safe (atomic bump), async-signal-safe, never frees.
 void* BootstrapAlloc(size_t size, size_t align);
-bool InBootstrapPool(const void* p);
+constexpr size_t kPoolSize = 1 << 20;  // 1 MiB: dlsym needs a few hundred bytes at most
+extern char g_pool[kPoolSize];
+inline bool InBootstrapPool(const void* p) {
+  // One unsigned comparison covers both bounds.
+  return reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(g_pool) < kPoolSize;
+}
 size_t BootstrapUsableSize(const void* p);
 
 // Test-only (LEAKTRACK_FAULT_INJECTION): serve this many more requests from the pool.
