@@ -1,0 +1,43 @@
+// Separate debug-file lookup (see debug_finder.h).
+#include "symbolizer/debug_finder.h"
+
+#include <unistd.h>
+
+namespace leaktrack {
+
+DebugFinder::DebugFinder(std::vector<std::string> debug_dirs, std::string system_dir)
+    : dirs_(std::move(debug_dirs)) {
+  if (!system_dir.empty()) dirs_.push_back(std::move(system_dir));
+}
+
+std::unique_ptr<ElfFile> DebugFinder::TryCandidate(const std::string& path,
+                                                   const ElfFile& binary) const {
+  if (path == binary.path() || access(path.c_str(), R_OK) != 0) return nullptr;
+  Result<std::unique_ptr<ElfFile>> f = ElfFile::Open(path);
+  if (!f.ok() || !f.value()->has_dwarf()) return nullptr;
+  if (!binary.build_id().empty() && !f.value()->build_id().empty() &&
+      f.value()->build_id() != binary.build_id())
+    return nullptr;
+  return std::move(f).value();
+}
+
+std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary) const {
+  const std::string& id = binary.build_id();
+  if (id.size() > 2) {
+    for (const std::string& dir : dirs_) {
+      std::string path = dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+      if (auto f = TryCandidate(path, binary)) return f;
+    }
+  }
+  const std::string& link = binary.debuglink();
+  if (link.empty()) return nullptr;
+  std::string bindir = binary.path().substr(0, binary.path().rfind('/') + 1);
+  if (bindir.empty()) bindir = "./";
+  std::vector<std::string> candidates = {bindir + link, bindir + ".debug/" + link};
+  for (const std::string& dir : dirs_) candidates.push_back(dir + bindir + link);
+  for (const std::string& c : candidates)
+    if (auto f = TryCandidate(c, binary)) return f;
+  return nullptr;
+}
+
+}  // namespace leaktrack

@@ -1,0 +1,37 @@
+// Finds the separate debug file of a binary: by build ID, then by .gnu_debuglink.
+//
+// Search order, first hit wins (the GDB conventions, which Debian's -dbg/-dbgsym packages use):
+//   1. <dir>/.build-id/<xx>/<rest>.debug for each user --debug-dir, then /usr/lib/debug;
+//   2. debuglink name in: the binary's directory, <bindir>/.debug/, <dir>/<bindir>/ for each
+//      user dir, then /usr/lib/debug/<bindir>/.
+// A candidate whose build ID differs from the binary's is skipped, so a stale debug file never
+// produces wrong lines. Pure lookup: no caching, no output.
+#ifndef LEAKTRACK_SYMBOLIZER_DEBUG_FINDER_H_
+#define LEAKTRACK_SYMBOLIZER_DEBUG_FINDER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "symbolizer/elf_file.h"
+
+namespace leaktrack {
+
+class DebugFinder {
+ public:
+  // `debug_dirs` are searched before the system directory. `system_dir` is a parameter so
+  // tests can point it at a fixture tree.
+  explicit DebugFinder(std::vector<std::string> debug_dirs,
+                       std::string system_dir = "/usr/lib/debug");
+
+  // Returns the opened debug file holding DWARF for `binary`, or nullptr when none is found.
+  std::unique_ptr<ElfFile> Find(const ElfFile& binary) const;
+
+ private:
+  std::unique_ptr<ElfFile> TryCandidate(const std::string& path, const ElfFile& binary) const;
+  std::vector<std::string> dirs_;  // user dirs followed by system_dir
+};
+
+}  // namespace leaktrack
+
+#endif  // LEAKTRACK_SYMBOLIZER_DEBUG_FINDER_H_

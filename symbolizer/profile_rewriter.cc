@@ -1,0 +1,122 @@
+// Raw -> symbolized profile rewriting (see profile_rewriter.h).
+#include "symbolizer/profile_rewriter.h"
+
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "symbolizer/demangle.h"
+
+namespace leaktrack {
+namespace {
+
+std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// pprof never symbolizes these either (vdso, anonymous and special mappings).
+bool IsPseudoFile(const std::string& path) {
+  std::string base = Basename(path);
+  return (!base.empty() && base[0] == '[') || base.rfind("linux-vdso", 0) == 0 ||
+         path.rfind("/dev/", 0) == 0 || path.rfind("/memfd:", 0) == 0;
+}
+
+class FunctionTable {
+ public:
+  explicit FunctionTable(Profile* p) : p_(p) {
+    for (const Function& f : p->function) {
+      next_id_ = std::max(next_id_, f.id + 1);
+      index_.emplace(std::make_tuple(f.name, f.system_name, f.filename, f.start_line), f.id);
+    }
+  }
+  uint64_t Get(const SourceFrame& frame) {
+    int64_t system_name = p_->Intern(frame.name);
+    // Demangling is the costliest step per frame; do it once per distinct symbol.
+    auto [short_it, fresh_name] = short_names_.try_emplace(system_name, 0);
+    if (fresh_name) short_it->second = p_->Intern(ShortDisplayName(frame.name));
+    int64_t name = short_it->second;
+    int64_t file = frame.file.empty() ? 0 : p_->Intern(frame.file);
+    auto key = std::make_tuple(name, system_name, file, frame.start_line);
+    auto [it, inserted] = index_.emplace(key, next_id_);
+    if (inserted) {
+      Function f;
+      f.id = next_id_++;
+      // Short demangled name + mangled system_name (PPROF.md §4): pprof shows `name` as is, so
+      // the output is the same with and without -symbolize=none.
+      f.name = name;
+      f.system_name = system_name;
+      f.filename = file;
+      f.start_line = frame.start_line;
+      p_->function.push_back(f);
+    }
+    return it->second;
+  }
+
+ private:
+  Profile* p_;
+  uint64_t next_id_ = 1;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, uint64_t> index_;
+  std::unordered_map<int64_t, int64_t> short_names_;  // system_name -> name string index
+};
+
+}  // namespace
+
+SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
+  SymbolizeReport report;
+  std::map<uint64_t, std::vector<size_t>> by_mapping;  // mapping id -> location indexes
+  for (size_t i = 0; i < profile->location.size(); ++i) {
+    const Location& l = profile->location[i];
+    if (l.mapping_id != 0 && l.line.empty()) by_mapping[l.mapping_id].push_back(i);
+  }
+  FunctionTable functions(profile);
+  for (Mapping& m : profile->mapping) {
+    auto group = by_mapping.find(m.id);
+    if (group == by_mapping.end()) continue;
+    if (m.has_functions || m.has_filenames || m.has_line_numbers) continue;
+    const std::vector<size_t>& locations = group->second;
+    report.locations_considered += locations.size();
+    std::string path = profile->Str(m.filename);
+    const std::string kDeleted = " (deleted)";
+    if (path.size() > kDeleted.size() &&
+        path.compare(path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+      path.resize(path.size() - kDeleted.size());
+    if (IsPseudoFile(path)) continue;
+    if (path.empty()) {
+      report.warnings.push_back("mapping " + std::to_string(m.id) + " has no file name; " +
+                                std::to_string(locations.size()) +
+                                " addresses left unsymbolized");
+      continue;
+    }
+    Result<Module*> module = cache->Get(path, profile->Str(m.build_id));
+    if (!module.ok()) {
+      report.warnings.push_back(module.error() + "; " + std::to_string(locations.size()) +
+                                " addresses left unsymbolized");
+      continue;
+    }
+    bool any_name = false, any_file = false, any_line = false, any_dwarf = false;
+    for (size_t index : locations) {
+      Location& loc = profile->location[index];
+      const ResolvedAddress& r =
+          module.value()->Resolve(m.memory_start, m.file_offset, loc.address);
+      if (r.frames.empty()) continue;
+      ++report.locations_symbolized;
+      any_name = true;
+      any_dwarf |= r.from_dwarf;
+      for (const SourceFrame& f : r.frames) {
+        any_file |= !f.file.empty();
+        any_line |= f.line > 0;
+        Line line;
+        line.function_id = functions.Get(f);
+        line.line = f.line;
+        loc.line.push_back(line);
+      }
+    }
+    // pprof's meaning of the flags: this kind of information was found for the mapping.
+    m.has_functions = any_name;
+    m.has_filenames = any_file;
+    m.has_line_numbers = any_line;
+    m.has_inline_frames = any_dwarf;
+  }
+  profile->ReindexIds();
+  return report;
+}
+
+}  // namespace leaktrack

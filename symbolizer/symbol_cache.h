@@ -1,0 +1,72 @@
+// Per-module symbolization state and an address cache, keyed by binary path and build ID.
+//
+// Owns the opened ELF files (binary + separate debug file), their DwarfLines and SymbolTable,
+// and a map from file address to the resulting frames, so each module is opened once and each
+// distinct address is resolved once however many profiles or locations mention it.
+// Not thread-safe; one cache per symbolizing thread.
+#ifndef LEAKTRACK_SYMBOLIZER_SYMBOL_CACHE_H_
+#define LEAKTRACK_SYMBOLIZER_SYMBOL_CACHE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "symbolizer/debug_finder.h"
+#include "symbolizer/dwarf_lines.h"
+#include "symbolizer/elf_file.h"
+#include "symbolizer/result.h"
+#include "symbolizer/symbol_table.h"
+
+namespace leaktrack {
+
+// What resolving one address produced. `frames` is innermost first; empty if unresolved.
+struct ResolvedAddress {
+  std::vector<SourceFrame> frames;
+  bool from_dwarf = false;
+};
+
+class Module {
+ public:
+  // Opens `path`, checks its build ID against `expected_build_id` (skipped when either is
+  // empty) and finds debug info. Errors are one line, e.g. "build ID mismatch (...)".
+  static Result<std::unique_ptr<Module>> Open(const std::string& path,
+                                              const std::string& expected_build_id,
+                                              const DebugFinder& finder);
+
+  // Resolves a runtime address of the mapping (memory_start, file_offset). Cached.
+  const ResolvedAddress& Resolve(uint64_t memory_start, uint64_t file_offset, uint64_t address);
+
+  bool has_dwarf() const { return dwarf_ != nullptr; }
+  const std::string& debug_file() const { return debug_path_; }
+
+ private:
+  Module() = default;
+  std::unique_ptr<ElfFile> binary_;
+  std::unique_ptr<ElfFile> debug_;  // null when DWARF is in the binary or absent
+  std::string debug_path_;
+  std::unique_ptr<DwarfLines> dwarf_;
+  SymbolTable symbols_;        // binary .symtab, else debug file .symtab, else .dynsym
+  std::unordered_map<uint64_t, ResolvedAddress> cache_;  // by file address
+};
+
+class SymbolCache {
+ public:
+  explicit SymbolCache(std::vector<std::string> debug_dirs);
+
+  // The module for (path, build_id), opened on first use. A failure is cached too, so a
+  // missing binary is reported once.
+  Result<Module*> Get(const std::string& path, const std::string& build_id);
+
+ private:
+  DebugFinder finder_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Module>> modules_;
+  std::map<std::pair<std::string, std::string>, std::string> failures_;
+};
+
+}  // namespace leaktrack
+
+#endif  // LEAKTRACK_SYMBOLIZER_SYMBOL_CACHE_H_

@@ -1,0 +1,188 @@
+// Golden symbolization tests over fixture binaries built by this directory's CMakeLists.txt:
+// PIE, non-PIE, and split debug info (build-ID file in a --debug-dir), each with an -O2 main in
+// .text.startup, an always-inlined helper, a -g shared library and a stripped one. The fixture
+// records raw stacks like the shim; the test builds the raw profile, symbolizes it and compares
+// the rendered stacks with golden/fixture_stacks.txt (LT_UPDATE_GOLDEN=1 rewrites it).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "symbolizer/demangle.h"
+#include "symbolizer/gzip_io.h"
+#include "symbolizer/profile_rewriter.h"
+#include "tests/symbolizer/fixture_support.h"
+
+namespace leaktrack {
+namespace {
+
+const std::string kFixtureDir = LT_FIXTURE_DIR;
+const std::string kDebugDir = kFixtureDir + "/debug";
+
+Profile RunFixture(const std::string& variant) {
+  char tmpl[] = "/tmp/lt_golden.XXXXXX";
+  int fd = mkstemp(tmpl);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::string cmd = kFixtureDir + "/fixture_" + variant + " " + tmpl;
+  EXPECT_EQ(system(cmd.c_str()), 0) << cmd;
+  Result<FixtureOutput> out = ParseFixtureOutput(tmpl);
+  unlink(tmpl);
+  EXPECT_TRUE(out.ok()) << out.error();
+  if (!out.ok()) return Profile();
+  return BuildRawProfile(out.value());
+}
+
+const Mapping& MappingOf(const Profile& p, const std::string& basename) {
+  for (const Mapping& m : p.mapping) {
+    const std::string& f = p.Str(m.filename);
+    if (f.find("/" + basename) != std::string::npos) return m;
+  }
+  ADD_FAILURE() << "no mapping " << basename;
+  static Mapping none;
+  return none;
+}
+
+size_t SymbolizedLocations(const Profile& p, uint64_t mapping_id) {
+  size_t n = 0;
+  for (const Location& l : p.location) n += l.mapping_id == mapping_id && !l.line.empty();
+  return n;
+}
+
+std::string ReadGolden() {
+  std::ifstream in(std::string(LT_GOLDEN_DIR) + "/fixture_stacks.txt");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, StacksMatchGolden) {
+  Profile p = RunFixture(GetParam());
+  SymbolCache cache({kDebugDir});
+  SymbolizeReport report = SymbolizeProfile(&p, &cache);
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings[0];
+  ASSERT_TRUE(ValidateProfile(p).ok());
+  std::string rendered = RenderStacks(p, kFixtureDir, /*below_main=*/false);
+  if (getenv("LT_UPDATE_GOLDEN") && GetParam() == "pie") {
+    std::ofstream(std::string(LT_GOLDEN_DIR) + "/fixture_stacks.txt") << rendered;
+  }
+  EXPECT_EQ(rendered, ReadGolden());
+}
+
+TEST_P(GoldenTest, FlagsTellTheTruth) {
+  Profile p = RunFixture(GetParam());
+  SymbolCache cache({kDebugDir});
+  (void)SymbolizeProfile(&p, &cache);
+  const Mapping& exe = p.mapping[0];
+  EXPECT_NE(p.Str(exe.filename).find("fixture_" + GetParam()), std::string::npos)
+      << "mapping[0] must stay the main executable";
+  EXPECT_TRUE(exe.has_functions && exe.has_filenames && exe.has_line_numbers &&
+              exe.has_inline_frames);
+  const Mapping& lib = MappingOf(p, "libfixture_lib.so");
+  EXPECT_TRUE(lib.has_functions && lib.has_filenames && lib.has_line_numbers &&
+              lib.has_inline_frames);
+  const Mapping& stripped = MappingOf(p, "libfixture_stripped.so");
+  EXPECT_TRUE(stripped.has_functions);
+  EXPECT_FALSE(stripped.has_filenames || stripped.has_line_numbers || stripped.has_inline_frames);
+  // Debian's stripped system libraries still give names (libstdc++ from .dynsym, libc from
+  // .dynsym or libc6-dbg).
+  EXPECT_TRUE(MappingOf(p, "libstdc++.so.6").has_functions);
+  EXPECT_GT(SymbolizedLocations(p, MappingOf(p, "libc.so.6").id), 0u);
+  // Mappings without sampled addresses are not claimed to be symbolized.
+  for (const Mapping& m : p.mapping) {
+    if (SymbolizedLocations(p, m.id) == 0) {
+      EXPECT_FALSE(m.has_functions) << p.Str(m.filename);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, GoldenTest, ::testing::Values("pie", "nopie", "splitdebug"));
+
+TEST(SymbolizeTest, SplitDebugNeedsTheDebugDir) {
+  Profile p = RunFixture("splitdebug");
+  SymbolCache cache({});  // no --debug-dir: the stripped binary has no names at all
+  (void)SymbolizeProfile(&p, &cache);
+  const Mapping& exe = p.mapping[0];
+  EXPECT_FALSE(exe.has_functions || exe.has_filenames || exe.has_line_numbers ||
+               exe.has_inline_frames);
+  EXPECT_EQ(SymbolizedLocations(p, exe.id), 0u);
+  EXPECT_TRUE(MappingOf(p, "libfixture_lib.so").has_line_numbers);
+}
+
+TEST(SymbolizeTest, BuildIdMismatchLeavesOnlyThatMappingRaw) {
+  Profile p = RunFixture("pie");
+  Mapping& lib = const_cast<Mapping&>(MappingOf(p, "libfixture_lib.so"));
+  lib.build_id = p.Intern("00112233445566778899aabbccddeeff00112233");
+  SymbolCache cache({kDebugDir});
+  SymbolizeReport report = SymbolizeProfile(&p, &cache);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].find("build ID mismatch"), std::string::npos) << report.warnings[0];
+  EXPECT_NE(report.warnings[0].find("libfixture_lib.so"), std::string::npos);
+  EXPECT_FALSE(lib.has_functions || lib.has_filenames || lib.has_line_numbers);
+  EXPECT_EQ(SymbolizedLocations(p, lib.id), 0u);
+  EXPECT_TRUE(p.mapping[0].has_functions);
+  EXPECT_GT(SymbolizedLocations(p, p.mapping[0].id), 0u);
+}
+
+TEST(SymbolizeTest, MissingBinaryLeavesOnlyThatMappingRaw) {
+  Profile p = RunFixture("pie");
+  Mapping& lib = const_cast<Mapping&>(MappingOf(p, "libfixture_stripped.so"));
+  lib.filename = p.Intern("/nonexistent/libfixture_stripped.so");
+  SymbolCache cache({kDebugDir});
+  SymbolizeReport report = SymbolizeProfile(&p, &cache);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].find("/nonexistent/libfixture_stripped.so"), std::string::npos);
+  EXPECT_EQ(report.warnings[0].find('\n'), std::string::npos);
+  EXPECT_FALSE(lib.has_functions);
+  EXPECT_TRUE(MappingOf(p, "libfixture_lib.so").has_functions);
+}
+
+TEST(SymbolizeTest, SecondPassChangesNothing) {
+  Profile p = RunFixture("nopie");
+  SymbolCache cache({kDebugDir});
+  (void)SymbolizeProfile(&p, &cache);
+  std::string once = EncodeProfile(p);
+  Result<Profile> again = DecodeProfile(once);
+  ASSERT_TRUE(again.ok()) << again.error();
+  (void)SymbolizeProfile(&again.value(), &cache);
+  EXPECT_EQ(EncodeProfile(again.value()), once);
+}
+
+TEST(SymbolizeTest, KeepsMangledSystemNamesAndAddresses) {
+  Profile raw = RunFixture("pie");
+  Profile p = raw;
+  SymbolCache cache({kDebugDir});
+  (void)SymbolizeProfile(&p, &cache);
+  bool found = false;
+  for (const Function& f : p.function) {
+    if (p.Str(f.system_name) == "_ZN3svc5Cache6InsertEm") {
+      found = true;
+      EXPECT_EQ(p.Str(f.name), "svc::Cache::Insert");
+    }
+    EXPECT_EQ(p.Str(f.name), ShortDisplayName(p.Str(f.system_name)));
+  }
+  EXPECT_TRUE(found);
+  ASSERT_EQ(p.location.size(), raw.location.size());
+  for (size_t i = 0; i < p.location.size(); ++i) {
+    EXPECT_EQ(p.location[i].address, raw.location[i].address);
+    EXPECT_EQ(p.location[i].mapping_id, raw.location[i].mapping_id);
+  }
+  EXPECT_EQ(p.sample.size(), raw.sample.size());
+}
+
+TEST(DemangleTest, ShortNames) {
+  EXPECT_EQ(ShortDisplayName("_ZN3svc5Cache6InsertEm"), "svc::Cache::Insert");
+  EXPECT_EQ(ShortDisplayName("_ZNSo3putEc"), "std::ostream::put");
+  EXPECT_EQ(ShortDisplayName("_ZNKSt6vectorIiSaIiEE4sizeEv"), "std::vector::size");
+  EXPECT_EQ(ShortDisplayName("_ZlsRSoRKi"), "operator<<");
+  EXPECT_EQ(ShortDisplayName("main"), "main");
+  EXPECT_EQ(ShortDisplayName("call_once<main(int, char**)::<lambda()> >"), "call_once");
+  EXPECT_EQ(ShortDisplayName("operator<"), "operator<");
+  EXPECT_EQ(ShortDisplayName("_Znot_mangled"), "_Znot_mangled");
+}
+
+}  // namespace
+}  // namespace leaktrack

@@ -1,0 +1,36 @@
+/* Long-running target for the run/dump tests: leaks 1 KiB every 10 ms from sleeper_leak() for
+ * at most 30 s. Writes "ready" to the file named by argv[1] once running. With argv[2] ==
+ * "own-handler" it installs its own SIGUSR2 handler first, as some services do. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile void* sink;
+
+static void OwnHandler(int sig) { (void)sig; }
+
+__attribute__((noinline)) void sleeper_leak(void) {
+  void* p = malloc(1024);
+  memset(p, 1, 1024);
+  sink = p;
+  __asm__ volatile("" ::: "memory");
+}
+
+int main(int argc, char** argv) {
+  if (argc > 2 && strcmp(argv[2], "own-handler") == 0) signal(SIGUSR2, OwnHandler);
+  if (argc > 1) {
+    FILE* f = fopen(argv[1], "w");
+    if (f) {
+      fputs("ready\n", f);
+      fclose(f);
+    }
+  }
+  struct timespec tick = {0, 10 * 1000 * 1000};
+  for (int i = 0; i < 3000; ++i) {
+    sleeper_leak();
+    nanosleep(&tick, NULL);
+  }
+  return 0;
+}

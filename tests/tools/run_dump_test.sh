@@ -1,0 +1,103 @@
+#!/bin/bash
+# End-to-end tests of `leaktrack run` and `leaktrack dump`.
+# usage: run_dump_test.sh LEAKTRACK SLEEPER CC errors|shim|install
+#   errors: refusals and bad PIDs (needs no shim)
+#   shim:   run + dump + symbolize + growth against the real libleaktrack.so (skips, exit 77,
+#           when it has not been built next to LEAKTRACK)
+#   install: cmake --install into a scratch prefix, then run from there
+set -u
+LEAKTRACK=$1 SLEEPER=$2 CC=$3 MODE=$4
+W=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+# expect CODE PATTERN CMD...: runs CMD, checks the exit code and a one-line stderr with PATTERN.
+expect() {
+  local code=$1 pattern=$2; shift 2
+  "$@" > "$W/stdout" 2> "$W/err"; local rc=$?
+  [ "$rc" = "$code" ] || fail "$* exited $rc, want $code: $(cat "$W/err")"
+  [ "$(wc -l < "$W/err")" = 1 ] || fail "$*: want one stderr line, got: $(cat "$W/err")"
+  grep -q -- "$pattern" "$W/err" || fail "$*: stderr lacks '$pattern': $(cat "$W/err")"
+}
+wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+
+if [ "$MODE" = errors ]; then
+  echo 'int main(void){return 0;}' > "$W/t.c"
+  if "$CC" -static "$W/t.c" -o "$W/static" 2>/dev/null; then
+    expect 1 "statically linked: allocation tracking impossible" "$LEAKTRACK" run -- "$W/static"
+  else
+    echo "note: no static libc, static refusal not tested"
+  fi
+  if "$CC" -fsanitize=address "$W/t.c" -o "$W/asan" 2>/dev/null; then
+    expect 1 "linked against libasan" "$LEAKTRACK" run -- "$W/asan"
+  fi
+  "$CC" -fsanitize=thread "$W/t.c" -o "$W/tsan" 2>/dev/null &&
+    expect 1 "linked against libtsan" "$LEAKTRACK" run -- "$W/tsan"
+  expect 127 "command not found" "$LEAKTRACK" run -- /nonexistent/cmd
+  expect 1 "not an existing directory" "$LEAKTRACK" run --dir /nonexistent -- true
+  expect 2 "--signal" "$LEAKTRACK" run --signal BOGUS -- true
+  # A PID that does not exist: a child that already exited.
+  true & gone=$!; wait $gone
+  expect 1 "no process with PID $gone" "$LEAKTRACK" dump "$gone"
+  # A live process without the shim must be refused and must survive.
+  env -u LD_PRELOAD "$SLEEPER" "$W/ready0" & p=$!; PIDS+=($p)
+  wait_ready "$W/ready0"
+  expect 1 "does not have libleaktrack.so loaded" "$LEAKTRACK" dump "$p"
+  sleep 0.1; kill -0 "$p" || fail "dump killed a process without the shim"
+  echo "PASS: run/dump error cases"
+  exit 0
+fi
+
+if [ "$MODE" = install ]; then
+  # cmake --install puts bin/leaktrack and lib/libleaktrack.so under the prefix; run finds it.
+  BUILD=$(dirname "$LEAKTRACK")
+  [ -f "$BUILD/libleaktrack.so" ] || { echo "SKIP: shim not built"; exit 77; }
+  cmake --install "$BUILD" --prefix "$W/prefix" > /dev/null || fail "cmake --install"
+  [ -x "$W/prefix/bin/leaktrack" ] && [ -f "$W/prefix/lib/libleaktrack.so" ] || fail "install layout"
+  mkdir "$W/d"
+  "$W/prefix/bin/leaktrack" run --at-exit --rate 1 --dir "$W/d" -- "$SLEEPER" "$W/r" own-handler &
+  p=$!; PIDS+=($p); wait_ready "$W/r"
+  grep -q "$W/prefix/lib/libleaktrack.so" "/proc/$p/maps" || fail "installed shim not used"
+  echo "PASS: installed layout"
+  exit 0
+fi
+
+SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
+[ -f "$SHIM" ] || { echo "SKIP: $SHIM not built"; exit 77; }
+mkdir "$W/dumps" "$W/out"
+cd "$W/out"
+LD_PRELOAD=libm.so.6 "$LEAKTRACK" run --rate 1 --dir "$W/dumps" -- "$SLEEPER" "$W/ready1" & p=$!; PIDS+=($p)
+wait_ready "$W/ready1"
+tr '\0' '\n' < "/proc/$p/environ" | grep -q "^LD_PRELOAD=.*libleaktrack.so:libm.so.6$" ||
+  fail "LD_PRELOAD not prepended: $(tr '\0' '\n' < /proc/$p/environ | grep LD_PRELOAD)"
+grep -q libleaktrack.so "/proc/$p/maps" || fail "shim not loaded"
+sleep 0.3
+"$LEAKTRACK" dump "$p" > "$W/path1" 2> "$W/err1" || fail "dump 1: $(cat "$W/err1")"
+D1=$(cat "$W/path1")
+[ -f "$D1" ] || fail "dump 1 printed '$D1' which does not exist"
+case "$D1" in ./leaktrack.$p.*.pb.gz) ;; *) fail "default output name: $D1";; esac
+sleep 0.3
+"$LEAKTRACK" dump "$p" -o "$W/d2.pb.gz" > /dev/null 2>&1 || fail "dump 2"
+sleep 0.3
+"$LEAKTRACK" dump "$p" --raw -o "$W/d3raw.pb.gz" > /dev/null 2>&1 || fail "dump 3 raw"
+"$LEAKTRACK" symbolize "$W/d3raw.pb.gz" -o "$W/d3.pb.gz" > /dev/null 2>&1 || fail "symbolize d3"
+"$LEAKTRACK" top "$D1" > "$W/top1" || fail "top"
+grep -q sleeper_leak "$W/top1" || fail "top lacks sleeper_leak: $(cat "$W/top1")"
+"$LEAKTRACK" growth "$D1" "$W/d2.pb.gz" "$W/d3.pb.gz" > "$W/growth" || fail "growth"
+grep -A8 "#1 LEAK SUSPECT" "$W/growth" | grep -q sleeper_leak || fail "growth: $(cat "$W/growth")"
+"$LEAKTRACK" diff "$D1" "$W/d2.pb.gz" | grep -q sleeper_leak || fail "diff"
+if command -v go > /dev/null; then
+  go tool pprof -traces "$W/d2.pb.gz" 2> "$W/pperr" | grep -A2 sleeper_leak | grep -q main ||
+    fail "pprof traces: $(cat "$W/pperr")"
+fi
+# A program that took SIGUSR2 itself: dump times out with the hint.
+"$LEAKTRACK" run --dir "$W/dumps" -- "$SLEEPER" "$W/ready2" own-handler 2>/dev/null & q=$!; PIDS+=($q)
+wait_ready "$W/ready2"
+expect 3 "LEAKTRACK_SIGNAL=" "$LEAKTRACK" dump "$q" --timeout 1
+kill -0 "$q" || fail "own-handler process died"
+# --signal: the dump signal follows LEAKTRACK_SIGNAL from the target's environment.
+"$LEAKTRACK" run --signal RTMIN+3 --dir "$W/dumps" -- "$SLEEPER" "$W/ready3" own-handler & r=$!; PIDS+=($r)
+wait_ready "$W/ready3"
+"$LEAKTRACK" dump "$r" -o "$W/rt.pb.gz" > /dev/null 2> "$W/err3" || fail "dump via RTMIN+3: $(cat "$W/err3")"
+echo "PASS: run/dump with the shim"

@@ -1,0 +1,204 @@
+// `leaktrack dump PID [-o FILE] [--raw] [--timeout S] [--debug-dir D]`: ask a running process
+// for a heap dump and fetch it.
+//
+// Owns the handshake with the shim: check /proc/PID/maps for libleaktrack.so first (the dump
+// signal's default action would kill a process without the shim), read LEAKTRACK_DIR and
+// LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
+// and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
+// the name means the file is whole). The dump is then symbolized (unless --raw) and written
+// atomically.
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "symbolizer/gzip_io.h"
+#include "symbolizer/profile_rewriter.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace leaktrack {
+namespace {
+
+const char kHelp[] =
+    "usage: leaktrack dump PID [-o FILE] [--raw] [--timeout S] [--debug-dir DIR]...\n"
+    "\n"
+    "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so) write a\n"
+    "heap dump by sending its dump signal, waits for the new file, symbolizes it and writes\n"
+    "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written.\n"
+    "\n"
+    "  -o FILE          output path\n"
+    "  --raw            copy the dump without symbolizing\n"
+    "  --timeout S      seconds to wait for the dump (default 10)\n"
+    "  --debug-dir DIR  extra debug-file root for symbolization (repeatable)\n"
+    "\n"
+    "Refuses a PID that does not exist or does not have libleaktrack.so loaded.\n"
+    "Exit codes: 0 written, 1 failure or refused, 2 usage error, 3 no dump before timeout.\n";
+
+// Reads /proc/PID/environ into a name -> value lookup for `names`.
+Result<std::map<std::string, std::string>> ReadEnviron(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/environ";
+  Result<std::string> data = ReadWholeFile(path);
+  if (!data.ok()) return MakeError("cannot read the environment of " + std::to_string(pid) +
+                                   " (" + data.error() + ")");
+  std::map<std::string, std::string> env;
+  size_t start = 0;
+  const std::string& s = data.value();
+  while (start < s.size()) {
+    size_t end = s.find('\0', start);
+    if (end == std::string::npos) end = s.size();
+    std::string entry = s.substr(start, end - start);
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos && entry.rfind("LEAKTRACK_", 0) == 0)
+      env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    start = end + 1;
+  }
+  return env;
+}
+
+// Dump sequence numbers of `pid` present in `dir`.
+std::set<uint64_t> ListDumps(const std::string& dir, pid_t pid) {
+  std::set<uint64_t> seqs;
+  const std::string prefix = "leaktrack." + std::to_string(pid) + ".";
+  const std::string suffix = ".pb.gz";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return seqs;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    uint64_t seq;
+    if (ParseUint(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()), &seq))
+      seqs.insert(seq);
+  }
+  closedir(d);
+  return seqs;
+}
+
+}  // namespace
+
+int DumpCommand(int argc, char** argv, int first) {
+  const std::string kCmd = "dump";
+  if (HelpRequested(argc, argv, first)) {
+    fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  std::string pid_arg, out, value;
+  bool raw = false;
+  double timeout = 10;
+  std::vector<std::string> debug_dirs;
+  ArgReader args(argc, argv, first);
+  while (!args.done()) {
+    bool missing = false;
+    if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
+      if (missing) return Fail(kCmd, "-o needs a file name", kExitUsage);
+      out = value;
+    } else if (args.Flag("--raw")) {
+      raw = true;
+    } else if (args.Option("--timeout", &value, &missing)) {
+      if (missing || !ParseSeconds(value, &timeout))
+        return Fail(kCmd, "--timeout needs a number of seconds", kExitUsage);
+    } else if (args.Option("--debug-dir", &value, &missing)) {
+      if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
+      debug_dirs.push_back(value);
+    } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
+      return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
+    } else if (pid_arg.empty()) {
+      pid_arg = args.Next();
+    } else {
+      return Fail(kCmd, "more than one PID", kExitUsage);
+    }
+  }
+  uint64_t pid_value;
+  if (pid_arg.empty()) return Fail(kCmd, "missing PID (see --help)", kExitUsage);
+  if (!ParseUint(pid_arg, &pid_value) || pid_value == 0 || pid_value > INT_MAX)
+    return Fail(kCmd, "'" + pid_arg + "' is not a process ID", kExitUsage);
+  const pid_t pid = static_cast<pid_t>(pid_value);
+  const std::string proc = "/proc/" + pid_arg;
+
+  Result<std::string> maps = ReadWholeFile(proc + "/maps");
+  if (!maps.ok()) {
+    if (kill(pid, 0) != 0 && errno == ESRCH) return Fail(kCmd, "no process with PID " + pid_arg);
+    return Fail(kCmd, "cannot read " + proc + "/maps: " + maps.error());
+  }
+  if (maps.value().find("/libleaktrack.so") == std::string::npos)
+    return Fail(kCmd, "process " + pid_arg +
+                          " does not have libleaktrack.so loaded; refusing to signal it "
+                          "(start it with 'leaktrack run')");
+
+  Result<std::map<std::string, std::string>> env = ReadEnviron(pid);
+  if (!env.ok()) return Fail(kCmd, env.error());
+  int signo = SIGUSR2;
+  if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
+    if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
+    if (signo == 0)
+      return Fail(kCmd, "process " + pid_arg + " runs with LEAKTRACK_SIGNAL=0 (dumps by signal "
+                        "disabled)");
+  }
+  char cwd_buf[PATH_MAX];
+  ssize_t n = readlink((proc + "/cwd").c_str(), cwd_buf, sizeof cwd_buf - 1);
+  std::string cwd = n > 0 ? std::string(cwd_buf, n) : "";
+  std::string dir = cwd;
+  if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
+    dir = it->second[0] == '/' ? it->second : cwd + "/" + it->second;
+  if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
+
+  std::set<uint64_t> before = ListDumps(dir, pid);
+  if (kill(pid, signo) != 0)
+    return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  uint64_t seq = 0;
+  bool found = false;
+  while (!found) {
+    for (uint64_t s : ListDumps(dir, pid))
+      if (before.count(s) == 0 && (!found || s > seq)) {
+        seq = s;
+        found = true;
+      }
+    if (found) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (kill(pid, 0) != 0 && errno == ESRCH)
+        return Fail(kCmd, "process " + pid_arg + " exited before writing a dump", kExitFailure);
+      char buf[64];
+      snprintf(buf, sizeof buf, "%g", timeout);
+      return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s: the program has probably "
+                        "replaced the " + SignalName(signo) + " handler; restart it with "
+                        "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
+                  kExitTimeout);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
+  const std::string name = "leaktrack." + pid_arg + "." + std::to_string(seq) + ".pb.gz";
+  const std::string dump_path = dir + "/" + name;
+  if (out.empty()) out = "./" + name;
+  Result<std::string> bytes = ReadWholeFile(dump_path);
+  if (!bytes.ok()) return Fail(kCmd, bytes.error());
+  if (raw) {
+    Status s = WriteFileAtomic(out, bytes.value(), 0600);
+    if (!s.ok()) return Fail(kCmd, s.error());
+  } else {
+    Result<Profile> profile = LoadProfileFile(dump_path);
+    if (!profile.ok()) return Fail(kCmd, profile.error());
+    SymbolCache cache(debug_dirs);
+    SymbolizeReport report = SymbolizeProfile(&profile.value(), &cache);
+    for (const std::string& w : report.warnings)
+      fprintf(stderr, "leaktrack dump: warning: %s\n", w.c_str());
+    Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
+    if (!s.ok()) return Fail(kCmd, s.error());
+  }
+  printf("%s\n", out.c_str());
+  return kExitOk;
+}
+
+}  // namespace leaktrack

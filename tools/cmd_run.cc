@@ -1,0 +1,160 @@
+// `leaktrack run [options] -- CMD ARGS...`: exec CMD with libleaktrack.so preloaded.
+//
+// Owns finding the shim (beside this binary, as in the build tree, or <prefix>/lib after
+// `cmake --install`), refusing targets the shim cannot work in (static binaries: no dynamic
+// loader to honour LD_PRELOAD; ASan/TSan binaries: their allocator replaces malloc before ours),
+// and translating options to the shim's LEAKTRACK_* environment. On success it never returns:
+// CMD replaces this process, so its exit status is CMD's.
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "symbolizer/elf_file.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace leaktrack {
+namespace {
+
+const char kHelp[] =
+    "usage: leaktrack run [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG] -- CMD ARGS...\n"
+    "\n"
+    "Runs CMD with the leaktrack shim (libleaktrack.so) preloaded, prepended to any existing\n"
+    "LD_PRELOAD. Dumps appear as D/leaktrack.<pid>.<seq>.pb.gz.\n"
+    "\n"
+    "  --rate N      mean sampling interval in bytes (LEAKTRACK_RATE; 1 = every allocation)\n"
+    "  --dir D       directory for dumps (LEAKTRACK_DIR; default: CMD's working directory)\n"
+    "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
+    "  --at-exit     dump once more when CMD exits (LEAKTRACK_AT_EXIT=1)\n"
+    "  --signal SIG  dump signal, e.g. USR2 (default), USR1, RTMIN+3, 0 = none (LEAKTRACK_SIGNAL)\n"
+    "\n"
+    "Refuses statically linked programs and programs linked against libasan/libtsan.\n"
+    "Exit codes: CMD's own status; 1 refused or shim not found; 2 usage error;\n"
+    "127 CMD not found or not executable.\n";
+
+std::string SelfDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  buf[n] = '\0';
+  std::string path(buf);
+  return path.substr(0, path.rfind('/'));
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::string FindShim() {
+  std::string dir = SelfDir();
+  if (dir.empty()) return "";
+  for (const char* rel : {"/libleaktrack.so", "/../lib/libleaktrack.so",
+                          "/../lib64/libleaktrack.so", "/../lib/x86_64-linux-gnu/libleaktrack.so"}) {
+    std::string candidate = dir + rel;
+    if (IsRegularFile(candidate)) {
+      char resolved[PATH_MAX];
+      return realpath(candidate.c_str(), resolved) ? std::string(resolved) : candidate;
+    }
+  }
+  return "";
+}
+
+// Resolves CMD like execvp would; "" if not found.
+std::string ResolveCommand(const std::string& cmd) {
+  if (cmd.find('/') != std::string::npos) return access(cmd.c_str(), F_OK) == 0 ? cmd : "";
+  const char* path = getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + cmd;
+    if (IsRegularFile(candidate) && access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return "";
+}
+
+}  // namespace
+
+int RunCommand(int argc, char** argv, int first) {
+  const std::string kCmd = "run";
+  if (HelpRequested(argc, argv, first)) {
+    fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  ArgReader args(argc, argv, first);
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> env;
+  while (!args.done() && strcmp(args.Peek(), "--") != 0) {
+    bool missing = false;
+    uint64_t n;
+    double seconds;
+    int signo;
+    if (args.Option("--rate", &value, &missing)) {
+      if (missing || !ParseUint(value, &n))
+        return Fail(kCmd, "--rate needs a non-negative number of bytes", kExitUsage);
+      env.emplace_back("LEAKTRACK_RATE", value);
+    } else if (args.Option("--dir", &value, &missing)) {
+      if (missing) return Fail(kCmd, "--dir needs a directory", kExitUsage);
+      char resolved[PATH_MAX];
+      struct stat st;
+      if (realpath(value.c_str(), resolved) == nullptr || stat(resolved, &st) != 0 ||
+          !S_ISDIR(st.st_mode))
+        return Fail(kCmd, "--dir " + value + ": not an existing directory");
+      if (access(resolved, W_OK) != 0)
+        return Fail(kCmd, "--dir " + value + ": not writable");
+      env.emplace_back("LEAKTRACK_DIR", resolved);
+    } else if (args.Option("--interval", &value, &missing)) {
+      if (missing || !ParseSeconds(value, &seconds))
+        return Fail(kCmd, "--interval needs a number of seconds", kExitUsage);
+      env.emplace_back("LEAKTRACK_INTERVAL", value);
+    } else if (args.Flag("--at-exit")) {
+      env.emplace_back("LEAKTRACK_AT_EXIT", "1");
+    } else if (args.Option("--signal", &value, &missing)) {
+      if (missing || !ParseSignal(value, &signo))
+        return Fail(kCmd, "--signal needs USR1, USR2, RTMIN+N, a number or 0", kExitUsage);
+      env.emplace_back("LEAKTRACK_SIGNAL", value);
+    } else {
+      return Fail(kCmd, std::string("unknown option ") + args.Peek() + " (CMD goes after --)",
+                  kExitUsage);
+    }
+  }
+  if (args.done() || args.index() + 1 >= argc)
+    return Fail(kCmd, "missing '-- CMD' (see --help)", kExitUsage);
+  const int cmd_index = args.index() + 1;
+  std::string cmd = ResolveCommand(argv[cmd_index]);
+  if (cmd.empty()) return Fail(kCmd, std::string(argv[cmd_index]) + ": command not found", kExitExecFailed);
+
+  Result<std::unique_ptr<ElfFile>> elf = ElfFile::Open(cmd);
+  if (elf.ok()) {  // scripts are fine: their interpreter is dynamic
+    if (!elf.value()->has_interp())
+      return Fail(kCmd, cmd + ": statically linked: allocation tracking impossible");
+    for (const std::string& lib : elf.value()->needed())
+      if (lib.rfind("libasan", 0) == 0 || lib.rfind("libtsan", 0) == 0 ||
+          lib.rfind("libhwasan", 0) == 0)
+        return Fail(kCmd, cmd + ": linked against " + lib +
+                              ": the sanitizer owns malloc, allocation tracking impossible");
+  }
+  std::string shim = FindShim();
+  if (shim.empty())
+    return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
+                          "/leaktrack or in its ../lib; reinstall leaktrack");
+
+  const char* old = getenv("LD_PRELOAD");
+  std::string preload = shim + (old && *old ? std::string(":") + old : "");
+  setenv("LD_PRELOAD", preload.c_str(), 1);
+  for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+  execv(cmd.c_str(), argv + cmd_index);
+  int err = errno;
+  return Fail(kCmd, cmd + ": " + strerror(err), err == ENOENT ? kExitExecFailed : 126);
+}
+
+}  // namespace leaktrack

@@ -1,0 +1,77 @@
+// Display helpers for the text reports (see profile_view.h).
+#include "tools/profile_view.h"
+
+#include "symbolizer/demangle.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace leaktrack {
+namespace {
+
+std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+}  // namespace
+
+std::vector<std::string> LocationFrames(const Profile& p, const Location& loc, bool with_address) {
+  std::vector<std::string> frames;
+  for (const Line& line : loc.line) {
+    const Function* f = p.FindFunction(line.function_id);
+    frames.push_back(f ? ShortDisplayName(p.Str(f->name ? f->name : f->system_name))
+                       : "<unknown>");
+  }
+  if (frames.empty()) {
+    const Mapping* m = loc.mapping_id ? p.FindMapping(loc.mapping_id) : nullptr;
+    std::string name = m && !p.Str(m->filename).empty() ? "[" + Basename(p.Str(m->filename)) + "]"
+                                                        : "<unknown>";
+    if (with_address) {
+      char buf[32];
+      snprintf(buf, sizeof buf, " 0x%" PRIx64, loc.address);
+      name += buf;
+    }
+    frames.push_back(name);
+  }
+  return frames;
+}
+
+std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool with_address) {
+  std::vector<std::string> stack;
+  for (uint64_t id : s.location_id) {
+    const Location* loc = p.FindLocation(id);
+    if (loc == nullptr) continue;
+    for (std::string& f : LocationFrames(p, *loc, with_address)) stack.push_back(std::move(f));
+  }
+  return stack;
+}
+
+Result<size_t> SampleIndex(const Profile& p, const std::string& name) {
+  if (p.sample_type.empty()) return MakeError("profile has no sample types");
+  std::string wanted = name.empty() ? p.Str(p.default_sample_type) : name;
+  if (wanted.empty()) return p.sample_type.size() - 1;
+  std::string known;
+  for (size_t i = 0; i < p.sample_type.size(); ++i) {
+    if (p.Str(p.sample_type[i].type) == wanted) return i;
+    known += (i ? ", " : "") + p.Str(p.sample_type[i].type);
+  }
+  return MakeError("no sample type '" + wanted + "' in profile (has: " + known + ")");
+}
+
+std::string FormatValue(int64_t value, const std::string& unit) {
+  if (unit != "bytes") return std::to_string(value);
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = std::fabs(static_cast<double>(value));
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[48];
+  snprintf(buf, sizeof buf, "%.2f", v);
+  std::string s = buf;
+  if (s.size() > 3 && s.compare(s.size() - 3, 3, ".00") == 0) s.resize(s.size() - 3);
+  return (value < 0 ? "-" : "") + s + kUnits[u];
+}
+
+}  // namespace leaktrack
