@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libjemalloc2 libgoogle-perftools-dev
   golang-go protobuf-compiler clang
-  curl binutils elfutils procps gdb python3
+  curl binutils elfutils procps gdb python3 libc6-dbg
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(heaptrack redis-server redis-tools valgrind hyperfine)
