@@ -60,7 +60,21 @@ class LocationIndex {
     max_ = max_addresses;
     return keys_ != nullptr && ids_ != nullptr && order_ != nullptr;
   }
-  // Returns the id, adding the address if new; 0 if full (cannot happen when sized right).
+  // Number of these addresses not in the index yet.
+  uint64_t CountMissing(const uint64_t* addresses, int n) const {
+    uint64_t missing = 0;
+    for (int i = 0; i < n; ++i) missing += Find(addresses[i]) == 0;
+    return missing;
+  }
+  uint32_t Find(uint64_t address) const {
+    const uint64_t key = address + 1;
+    for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> 20;; ++i) {
+      i &= cap_ - 1;
+      if (keys_[i] == key) return ids_[i];
+      if (keys_[i] == 0) return 0;
+    }
+  }
+  // Returns the id, adding the address if new; 0 if full (callers check CountMissing first).
   uint32_t Id(uint64_t address) {
     const uint64_t key = address + 1;  // 0 marks an empty slot; address ~0 never occurs
     for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> 20;; ++i) {
@@ -195,7 +209,10 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     int depth;
     if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
       continue;
-    if (locations.count() + static_cast<uint64_t>(depth) > plan.max_locations) continue;
+    // A stack interned after the plan may bring addresses the plan did not count: leave it for
+    // the next dump rather than overflow the index. (Only *new* addresses count: most frames
+    // are shared between stacks.)
+    if (locations.count() + locations.CountMissing(frames, depth) > plan.max_locations) continue;
     ++written;
     for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i]);
     const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;

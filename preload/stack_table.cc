@@ -33,6 +33,7 @@ void StackTable::Init(void* memory, uint64_t capacity) {
   slots_ = static_cast<Slot*>(memory);
   frames_ = reinterpret_cast<uint64_t*>(static_cast<char*>(memory) + capacity * sizeof(Slot));
   frames_capacity_ = capacity * kFramesPerStack;
+  frames_next_.store(0, std::memory_order_relaxed);
   mask_ = capacity - 1;
 }
 

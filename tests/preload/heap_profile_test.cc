@@ -159,5 +159,36 @@ TEST(HeapProfileTest, EncodesExactValuesAndValidReferences) {
   free(kept2);
 }
 
+__attribute__((noinline)) void AllocateSized(size_t size, std::vector<void*>* keep) {
+  void* p = malloc(size);
+  RecordAlloc(p, size);
+  keep->push_back(p);
+}
+
+TEST(HeapProfileTest, EveryBucketOfASharedStackIsWritten) {
+  // Regression: many sizes from one stack share all their addresses; the dump once skipped
+  // buckets whose frames were already indexed, dropping most samples of a hot site.
+  Config config;
+  config.rate = 1;
+  config.max_live = 1 << 12;
+  config.max_stacks = 1 << 10;
+  ASSERT_TRUE(InitProfilerForTesting(config));
+  std::vector<void*> keep;
+  keep.reserve(100);
+  for (size_t size = 5000; size < 5050; ++size) AllocateSized(size, &keep);
+  const DumpPlan plan = PlanDump(g_profiler);
+  Arena arena;
+  ASSERT_TRUE(arena.Init(plan.arena_bytes));
+  EncodedProfile raw;
+  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
+  const Decoded d = Parse(Decode(raw));
+  int sized = 0;
+  for (const DecodedSample& s : d.samples) sized += s.label_num >= 5000 && s.label_num < 5050;
+  EXPECT_EQ(sized, 50);
+  EXPECT_EQ(d.samples.size(), plan.samples);
+  arena.Release();
+  for (void* p : keep) free(p);
+}
+
 }  // namespace
 }  // namespace leaktrack
