@@ -19,6 +19,8 @@
 namespace leaktrack {
 namespace {
 
+std::atomic<bool> g_handler_ours{false};  // our handler was installed and not yet replaced
+std::atomic<uint32_t> g_ownership_checks{0};
 std::atomic<bool> g_dumping{false};
 std::atomic<bool> g_pending{false};
 
@@ -114,6 +116,21 @@ void AtForkChild() {
 
 }  // namespace
 
+void CheckDumpSignalOwnership() {
+  if (!g_handler_ours.load(std::memory_order_relaxed)) return;
+  if (g_ownership_checks.fetch_add(1, std::memory_order_relaxed) % 64 != 0) return;
+  const int sig = g_profiler.config.signal;
+  struct sigaction now;
+  if (sigaction(sig, nullptr, &now) != 0) return;
+  if ((now.sa_flags & SA_SIGINFO) != 0 && now.sa_sigaction == &OnDumpSignal) return;
+  if (g_handler_ours.exchange(false, std::memory_order_relaxed)) {
+    char name[32];
+    RawLog("the program installed its own %s handler; it keeps the signal and dumps on signal "
+           "are off (set LEAKTRACK_SIGNAL to a free signal, e.g. RTMIN+3)",
+           SignalName(sig, name, sizeof(name)));
+  }
+}
+
 bool DumpNow() {
   if (g_profiler.state.load(std::memory_order_acquire) != State::kActive) return false;
   if (g_dumping.exchange(true, std::memory_order_acq_rel)) {
@@ -146,7 +163,9 @@ void InstallDumpTriggers() {
       // SA_ONSTACK: run on the thread's alternate stack if it has one (Go, coroutines).
       sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
       sigfillset(&sa.sa_mask);
-      if (sigaction(c.signal, &sa, nullptr) != 0) {
+      if (sigaction(c.signal, &sa, nullptr) == 0) {
+        g_handler_ours.store(true, std::memory_order_release);
+      } else {
         RawLog("cannot install the %s handler (%s); dumps on signal are off",
                SignalName(c.signal, name, sizeof(name)), ErrnoName(errno));
       }

@@ -26,6 +26,11 @@ namespace leaktrack {
 // Call once from the constructor, with the thread's guard held.
 void InstallDumpTriggers();
 
+// Notices, once, that the program has replaced our dump-signal handler since start-up, and says
+// so on stderr (the program keeps the signal; dumps on signal are then off). Cheap enough to call
+// from the sampling slow path; checks only every 64th call.
+void CheckDumpSignalOwnership();
+
 // Writes one dump now (or folds into a dump in progress). Async-signal-safe. Returns true when a
 // file was written (or a running dump will cover this request).
 bool DumpNow();

@@ -101,7 +101,24 @@ void* HookRealloc(void* ptr, size_t size) {
     }
     return fresh;
   }
-  if (UseBootstrap()) return ptr == nullptr ? BootstrapAlloc(size, 16) : nullptr;
+  if (UseBootstrap()) {
+    if (ptr == nullptr) return BootstrapAlloc(size, 16);
+    // A real block while calls are served from the pool (forced in tests): move it into the
+    // pool, as realloc would move it anywhere else.
+    if (!RealReady()) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    void* fresh = size == 0 ? nullptr : BootstrapAlloc(size, 16);
+    if (size != 0 && fresh == nullptr) return nullptr;  // the old block stays valid
+    if (fresh != nullptr) {
+      const size_t old = g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(ptr) : size;
+      memcpy(fresh, ptr, old < size ? old : size);
+    }
+    MaybeForget(ptr);
+    g_real.free(ptr);
+    return fresh;
+  }
   uint32_t bucket = 0;
   const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &bucket);
   void* p = g_real.realloc(ptr, size);

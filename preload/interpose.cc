@@ -68,69 +68,82 @@ namespace {
 // Our own instance: naming std::nothrow would make the shim depend on libstdc++.
 const std::nothrow_t kNothrow{};
 
+// The next library's operator, looked up once per *operator*: each exported operator passes its
+// own slot. (One shared slot would hand operator new the next operator new[], which calls our
+// operator new again: an endless loop when allocation fails.)
 template <typename Fn>
-Fn NextOperator(const char* mangled) {
-  return reinterpret_cast<Fn>(dlsym(RTLD_NEXT, mangled));
+Fn Next(Fn* slot, const char* mangled) {
+  Fn fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+  if (fn == nullptr) {
+    fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, mangled));
+    __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
+  }
+  return fn;
 }
 
-void* NewOrDelegate(size_t size, const char* next_name) {
+using NewFn = void* (*)(size_t);
+using NewNothrowFn = void* (*)(size_t, const std::nothrow_t&);
+using AlignedNewFn = void* (*)(size_t, std::align_val_t);
+using AlignedNewNothrowFn = void* (*)(size_t, std::align_val_t, const std::nothrow_t&);
+
+void* NewOrDelegate(size_t size, NewFn* slot, const char* next_name) {
   if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
-  using NewFn = void* (*)(size_t);
-  static NewFn next = nullptr;
-  if (next == nullptr) next = NextOperator<NewFn>(next_name);
-  if (next == nullptr) return nullptr;
-  return next(size);  // new_handler loop and std::bad_alloc, as without us
+  NewFn next = Next(slot, next_name);
+  return next != nullptr ? next(size) : nullptr;  // new_handler loop and bad_alloc, as without us
 }
 
-void* NewNothrowOrDelegate(size_t size, const char* next_name) {
+void* NewNothrowOrDelegate(size_t size, NewNothrowFn* slot, const char* next_name) {
   if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
-  using NewFn = void* (*)(size_t, const std::nothrow_t&);
-  static NewFn next = nullptr;
-  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  NewNothrowFn next = Next(slot, next_name);
   return next != nullptr ? next(size, kNothrow) : nullptr;
 }
 
-void* AlignedNewOrDelegate(size_t size, std::align_val_t al, const char* next_name) {
+void* AlignedNewOrDelegate(size_t size, std::align_val_t al, AlignedNewFn* slot,
+                           const char* next_name) {
   if (void* p = HookMemalign(static_cast<size_t>(al), size == 0 ? 1 : size)) return p;
-  using NewFn = void* (*)(size_t, std::align_val_t);
-  static NewFn next = nullptr;
-  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  AlignedNewFn next = Next(slot, next_name);
   return next != nullptr ? next(size, al) : nullptr;
 }
 
-void* AlignedNewNothrowOrDelegate(size_t size, std::align_val_t al, const char* next_name) {
+void* AlignedNewNothrowOrDelegate(size_t size, std::align_val_t al, AlignedNewNothrowFn* slot,
+                                  const char* next_name) {
   if (void* p = HookMemalign(static_cast<size_t>(al), size == 0 ? 1 : size)) return p;
-  using NewFn = void* (*)(size_t, std::align_val_t, const std::nothrow_t&);
-  static NewFn next = nullptr;
-  if (next == nullptr) next = NextOperator<NewFn>(next_name);
+  AlignedNewNothrowFn next = Next(slot, next_name);
   return next != nullptr ? next(size, al, kNothrow) : nullptr;
 }
+
+NewFn g_next_new, g_next_new_array;
+NewNothrowFn g_next_new_nothrow, g_next_new_array_nothrow;
+AlignedNewFn g_next_new_aligned, g_next_new_array_aligned;
+AlignedNewNothrowFn g_next_new_aligned_nothrow, g_next_new_array_aligned_nothrow;
 
 }  // namespace
 
 #define LT_CXX_EXPORT __attribute__((visibility("default")))
 
-LT_CXX_EXPORT void* operator new(size_t size) { return NewOrDelegate(size, "_Znwm"); }
-LT_CXX_EXPORT void* operator new[](size_t size) { return NewOrDelegate(size, "_Znam"); }
+LT_CXX_EXPORT void* operator new(size_t size) { return NewOrDelegate(size, &g_next_new, "_Znwm"); }
+LT_CXX_EXPORT void* operator new[](size_t size) { return NewOrDelegate(size, &g_next_new_array, "_Znam"); }
 LT_CXX_EXPORT void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  return NewNothrowOrDelegate(size, "_ZnwmRKSt9nothrow_t");
+  return NewNothrowOrDelegate(size, &g_next_new_nothrow, "_ZnwmRKSt9nothrow_t");
 }
 LT_CXX_EXPORT void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  return NewNothrowOrDelegate(size, "_ZnamRKSt9nothrow_t");
+  return NewNothrowOrDelegate(size, &g_next_new_array_nothrow, "_ZnamRKSt9nothrow_t");
 }
 LT_CXX_EXPORT void* operator new(size_t size, std::align_val_t al) {
-  return AlignedNewOrDelegate(size, al, "_ZnwmSt11align_val_t");
+  return AlignedNewOrDelegate(size, al, &g_next_new_aligned, "_ZnwmSt11align_val_t");
 }
 LT_CXX_EXPORT void* operator new[](size_t size, std::align_val_t al) {
-  return AlignedNewOrDelegate(size, al, "_ZnamSt11align_val_t");
+  return AlignedNewOrDelegate(size, al, &g_next_new_array_aligned, "_ZnamSt11align_val_t");
 }
 LT_CXX_EXPORT void* operator new(size_t size, std::align_val_t al,
                                  const std::nothrow_t&) noexcept {
-  return AlignedNewNothrowOrDelegate(size, al, "_ZnwmSt11align_val_tRKSt9nothrow_t");
+  return AlignedNewNothrowOrDelegate(size, al, &g_next_new_aligned_nothrow,
+                                     "_ZnwmSt11align_val_tRKSt9nothrow_t");
 }
 LT_CXX_EXPORT void* operator new[](size_t size, std::align_val_t al,
                                    const std::nothrow_t&) noexcept {
-  return AlignedNewNothrowOrDelegate(size, al, "_ZnamSt11align_val_tRKSt9nothrow_t");
+  return AlignedNewNothrowOrDelegate(size, al, &g_next_new_array_aligned_nothrow,
+                                     "_ZnamSt11align_val_tRKSt9nothrow_t");
 }
 
 LT_CXX_EXPORT void operator delete(void* p) noexcept { HookFree(p); }

@@ -6,6 +6,7 @@
 #include <sys/auxv.h>
 #include <time.h>
 
+#include "dump_trigger.h"
 #include "fault_injection.h"
 #include "internal_alloc.h"
 #include "raw_log.h"
@@ -86,6 +87,7 @@ void RecordAlloc(void* ptr, size_t size) {
   const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
   Profiler& p = g_profiler;
   p.stats.samples.fetch_add(1, std::memory_order_relaxed);
+  CheckDumpSignalOwnership();
   FaultMaybeRaiseInUnwind();
   uint64_t frames[kMaxDepth];
   bool truncated = false;
