@@ -1,0 +1,55 @@
+/* D2: the program owns the dump signal. Modes:
+ *   after   installs a counting SIGUSR2 handler in main, sends 10: it must count 10
+ *   before  installs the handler from .preinit_array (before the shim's constructor)
+ *   ign     SIG_IGN set in main stays ignored: 10 signals, the process lives
+ *   ign_pre SIG_IGN set from .preinit_array
+ *   rt      LEAKTRACK_SIGNAL=RTMIN+3: sends SIGRTMIN+3 (shim run only); a dump appears
+ *   off     LEAKTRACK_SIGNAL=0: SIGUSR2 keeps its default action and kills, as in baseline
+ *   static  (static binary) SIGUSR2 kills: LD_PRELOAD cannot load the shim into it */
+#define _GNU_SOURCE
+#include "torture_util.h"
+
+static volatile sig_atomic_t g_count;
+static const char* g_mode = "";
+
+static void Count(int sig) {
+  (void)sig;
+  g_count++;
+}
+
+static void Preinit(int argc, char** argv, char** envp) {
+  (void)envp;
+  if (argc < 2) return;
+  if (strcmp(argv[1], "before") == 0) signal(SIGUSR2, Count);
+  if (strcmp(argv[1], "ign_pre") == 0) signal(SIGUSR2, SIG_IGN);
+}
+__attribute__((section(".preinit_array"), used)) static void (*preinit_fn)(int, char**,
+                                                                             char**) = Preinit;
+
+int main(int argc, char** argv) {
+  T_CHECK(argc > 1, "usage: usr2_owner MODE");
+  g_mode = argv[1];
+  void* p = malloc(100);
+  TEscape(p);
+  if (strcmp(g_mode, "after") == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = Count;
+    sigaction(SIGUSR2, &sa, NULL);
+  } else if (strcmp(g_mode, "ign") == 0) {
+    signal(SIGUSR2, SIG_IGN);
+  }
+  if (strcmp(g_mode, "rt") == 0) {
+    if (TShimLoaded()) kill(getpid(), SIGRTMIN + 3);
+    if (TShimLoaded()) T_CHECK(TWaitDumps(getenv("LEAKTRACK_DIR"), 1, 2000) >= 1, "no dump");
+  } else {
+    for (int i = 0; i < 10; i++) {
+      kill(getpid(), SIGUSR2);
+      TSleepMs(5);
+    }
+  }
+  TSleepMs(50);
+  printf("mode %s: handler counted %d\n", g_mode, (int)g_count);
+  free(p);
+  return 0;
+}
