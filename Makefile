@@ -14,7 +14,8 @@ deps:
 	@bash scripts/install-deps.sh
 
 # Builds everything (with test-only fault injection compiled in) and runs every test.
-test: deps
+test:
+	@bash scripts/install-deps.sh --services
 	cmake -S . -B $(BUILD)-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_FAULT_INJECTION=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD)-test -j $(JOBS)
 	cd $(BUILD)-test && ctest --output-on-failure -j $(JOBS) --timeout 600

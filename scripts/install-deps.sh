@@ -11,12 +11,14 @@ packages=(
   golang-go protobuf-compiler clang
   curl binutils elfutils procps gdb python3 libc6-dbg
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(heaptrack redis-server redis-tools valgrind hyperfine)
-fi
-if [[ "${1:-}" == "--services" ]]; then
-  packages+=(redis-server redis-tools nginx-light memcached wrk python3)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(heaptrack redis-server redis-tools valgrind hyperfine libtcmalloc-minimal4) ;;
+    --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
+                           libpython3.11-testsuite libmimalloc-dev) ;;
+    *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
