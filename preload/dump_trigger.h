@@ -28,7 +28,7 @@ void InstallDumpTriggers();
 
 // Notices, once, that the program has replaced our dump-signal handler since start-up, and says
 // so on stderr (the program keeps the signal; dumps on signal are then off). Cheap enough to call
-// from the sampling slow path; checks only every 64th call.
+// from the sampling slow path: checks the first 1024 calls, then every 64th.
 void CheckDumpSignalOwnership();
 
 // Writes one dump now (or folds into a dump in progress). Async-signal-safe. Returns true when a

@@ -13,8 +13,6 @@
 #include "thread_state.h"
 #include "unwind.h"
 
-extern "C" char __ehdr_start;
-
 namespace leaktrack {
 namespace {
 
@@ -25,12 +23,12 @@ __attribute__((constructor)) void LeaktrackInit() {
   ScopedGuard guard;
   // If the executable or an earlier preload defines malloc, that one serves the program and we
   // would only see the odd function it lacks: stay passive rather than report nonsense (F1/F2).
-  Dl_info info{};
   void* global_malloc = dlsym(RTLD_DEFAULT, "malloc");
-  if (global_malloc == nullptr || dladdr(global_malloc, &info) == 0 ||
-      info.dli_fbase != static_cast<void*>(&__ehdr_start)) {
+  if (IsDefinitionOutsideUs(global_malloc, "malloc")) {
+    Dl_info info{};
+    dladdr(global_malloc, &info);
     RawLog("malloc is not interposed (%s defines it first); leaktrack stays passive",
-           (global_malloc != nullptr && info.dli_fname != nullptr) ? info.dli_fname : "another object");
+           info.dli_fname != nullptr ? info.dli_fname : "another object");
     g_profiler.state.store(State::kInert, std::memory_order_release);
     return;
   }

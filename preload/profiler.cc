@@ -89,7 +89,10 @@ void RecordAlloc(void* ptr, size_t size) {
   p.stats.samples.fetch_add(1, std::memory_order_relaxed);
   CheckDumpSignalOwnership();
   FaultMaybeRaiseInUnwind();
-  uint64_t frames[kMaxDepth];
+  // Sized to the configured depth, not the maximum: this runs on the program's stack, which may
+  // be a 16 KiB thread stack or a small alternate signal stack (TORTURE.md G5).
+  uint64_t* frames = static_cast<uint64_t*>(
+      __builtin_alloca((p.config.depth + kCaptureSlack) * sizeof(uint64_t)));
   bool truncated = false;
   const int depth = CaptureStack(frames, p.config.depth, &truncated);
   if (truncated) p.stats.truncated_stacks.fetch_add(1, std::memory_order_relaxed);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -123,13 +125,29 @@ void RawLog(const char* fmt, ...) {
   int n = prefix + FormatV(line + prefix, sizeof(line) - prefix - 1, fmt, ap);
   va_end(ap);
   line[n++] = '\n';
+  // stderr may be a file at its RLIMIT_FSIZE: the write would raise SIGXFSZ, whose default
+  // action kills the process (TORTURE.md I5). Block it for the write and discard the one our
+  // write caused, so our log line can never be what kills the program.
+  sigset_t xfsz, old_mask, pending;
+  sigemptyset(&xfsz);
+  sigaddset(&xfsz, SIGXFSZ);
+  pthread_sigmask(SIG_BLOCK, &xfsz, &old_mask);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGXFSZ) == 1;
   const char* p = line;
+  bool too_big = false;
   while (n > 0) {
     ssize_t w = syscall(SYS_write, 2, p, n);
+    if (w < 0 && errno == EFBIG) too_big = true;
     if (w <= 0) break;
     p += w;
     n -= static_cast<int>(w);
   }
+  if (too_big && !was_pending) {
+    const struct timespec zero = {0, 0};
+    sigtimedwait(&xfsz, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   errno = saved_errno;
 }
 

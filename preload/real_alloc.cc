@@ -2,6 +2,7 @@
 #include "real_alloc.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <sched.h>
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +13,8 @@
 
 #include "raw_log.h"
 #include "thread_state.h"
+
+extern "C" char __ehdr_start;  // our own ELF header (linker-provided)
 
 namespace leaktrack {
 
@@ -63,7 +66,33 @@ int FallbackPosixMemalign(void** out, size_t align, size_t size) {
   return 0;
 }
 
-void* Next(const char* name) { return dlsym(RTLD_NEXT, name); }
+}  // namespace
+
+bool IsDefinitionOutsideUs(void* fn, const char* name) {
+  if (fn == nullptr) return false;
+  Dl_info info;
+  ElfW(Sym)* sym = nullptr;
+  // A non-PIE executable that takes malloc's address gets a "canonical PLT entry": dlsym returns
+  // that stub, which jumps back to whoever won the lookup (us), and dladdr even names it after
+  // the undefined symbol. Only a symbol with a section (not SHN_UNDEF) is a real definition;
+  // aliases are fine (tcmalloc's malloc is also tc_malloc).
+  (void)name;
+  return dladdr1(fn, &info, reinterpret_cast<void**>(&sym), RTLD_DL_SYMENT) != 0 &&
+         info.dli_fbase != static_cast<void*>(&__ehdr_start) && sym != nullptr &&
+         sym->st_shndx != SHN_UNDEF && info.dli_saddr == fn;
+}
+
+namespace {
+
+// The implementation the program would use without us: the global definition when an object
+// ahead of us in the lookup order defines it (an allocator preloaded before us, an executable
+// with its own malloc: we are passive then, and must forward to *that* heap), else the next one
+// after us.
+void* Next(const char* name) {
+  void* global = dlsym(RTLD_DEFAULT, name);
+  if (IsDefinitionOutsideUs(global, name)) return global;
+  return dlsym(RTLD_NEXT, name);
+}
 
 // True when f lives in the same object as the next malloc (or is absent, then false).
 bool SameObjectAsMalloc(void* f, const void* malloc_base) {

@@ -1,7 +1,8 @@
 // Finding the allocator we forward to, and serving calls that arrive before we found it.
 //
-// The next allocator is whatever the dynamic linker would have bound without us: glibc, or a
-// jemalloc/tcmalloc that comes after libleaktrack.so in the lookup order. It is resolved with
+// The real allocator is whatever the dynamic linker would have bound without us: glibc, or a
+// jemalloc/tcmalloc after libleaktrack.so in the lookup order, or — when an object ahead of us
+// defines malloc and we stay passive — that object's functions. It is resolved with
 // dlsym(RTLD_NEXT) on the first call into any entry point — that may be before our constructor
 // ran (a program's .preinit_array, another library's constructor; TORTURE.md A2).
 //
@@ -57,6 +58,10 @@ inline bool InBootstrapPool(const void* p) {
   return reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(g_pool) < kPoolSize;
 }
 size_t BootstrapUsableSize(const void* p);
+
+// True when fn is a real definition of `name` in an object other than libleaktrack.so (not a
+// PLT stub of a non-PIE executable). Takes the loader lock: initialisation only.
+bool IsDefinitionOutsideUs(void* fn, const char* name);
 
 // Test-only (LEAKTRACK_FAULT_INJECTION): serve this many more requests from the pool.
 void ForceBootstrapForTesting(long count);

@@ -21,8 +21,14 @@ namespace leaktrack {
 // unwind so that libunwind's lazy initialisation happens at a calm moment.
 void InitUnwinder();
 
-// Captures up to max_depth caller frames (return address - 1, innermost first) into frames.
-// Returns the number captured; *truncated is set when the stack was deeper than max_depth.
+// Extra room CaptureStack needs in its buffer beyond max_depth: our own frames, which are
+// captured and then cut, plus one to detect truncation.
+constexpr int kCaptureSlack = 9;
+
+// Captures up to max_depth caller frames (return address - 1, innermost first) into frames,
+// which must hold max_depth + kCaptureSlack entries (the raw unwind lands there first, so no
+// second buffer is needed on the stack). Returns the number captured; *truncated is set when the
+// stack was deeper than max_depth.
 int CaptureStack(uint64_t* frames, int max_depth, bool* truncated);
 
 // True when return_address lies in libunwind's code: used by the pipe2 interposer.

@@ -94,18 +94,17 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated) {
     InitUnwinder();
     if (g_unwinder_state.load(std::memory_order_acquire) != 2) return 0;
   }
-  // Room for our own frames (interposer, hook, this function) plus one to detect truncation.
-  constexpr int kOwnFramesMax = 8;
-  void* raw[kOwnFramesMax + 256 + 1];
-  const int want = max_depth + kOwnFramesMax + 1;
-  const int n = unw_backtrace(raw, want);
+  static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
+  void** raw = reinterpret_cast<void**>(frames);
+  const int n = unw_backtrace(raw, max_depth + kCaptureSlack);
   int first = 0;
   while (first < n && g_self.Contains(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
   int depth = n - first;
   *truncated = depth > max_depth;
   if (depth > max_depth) depth = max_depth;
   for (int i = 0; i < depth; ++i) {
-    // Return address - 1 lands inside the call instruction (PPROF.md §3).
+    // Return address - 1 lands inside the call instruction (PPROF.md §3). Moving down in place
+    // is safe: the source index is never below the destination.
     frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]) - 1;
   }
   return depth;

@@ -23,8 +23,10 @@ phase() {
   mkdir -p "$dir/tmp"
   (
     cd "$dir/tmp" || exit 1
-    env $(lt_env "$label" "$dir") timeout 150 "$PY" -m test test_fork1 test_thread \
-      test_threadsignals test_wait4 >"$dir/suite1.log" 2>&1
+    # test_threadsignals saves and restores the SIGUSR2 handler and cannot restore a C handler
+    # it did not install (TypeError): the documented case for moving the dump signal.
+    env $(lt_env "$label" "$dir") LEAKTRACK_SIGNAL=RTMIN+3 timeout 150 "$PY" -m test test_fork1 \
+      test_thread test_threadsignals test_wait4 >"$dir/suite1.log" 2>&1
     echo "slice 1 rc=$?" >"$dir/rc.txt"
     env $(lt_env "$label" "$dir") timeout 150 "$PY" -m test test_subprocess -m '*communicate*' \
       -m '*preexec*' -m '*close_fds*' -m '*send_signal*' >"$dir/suite2.log" 2>&1
