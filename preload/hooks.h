@@ -54,7 +54,8 @@ inline void* HookMalloc(size_t size) {
 }
 
 inline void HookFree(void* ptr) {
-  if (__builtin_expect(MaybeSampled(ptr) || InBootstrapPool(ptr) || !RealReady(), 0)) {
+  if (__builtin_expect(
+          MaybeSampled(ptr) || g_free_needs_care.load(std::memory_order_relaxed), 0)) {
     FreeSlow(ptr);
     return;
   }

@@ -14,13 +14,14 @@
 #include "raw_log.h"
 #include "thread_state.h"
 
-extern "C" char __ehdr_start;  // our own ELF header (linker-provided)
+extern "C" const ElfW(Ehdr) __ehdr_start;  // our own ELF header (linker-provided)
 
 namespace leaktrack {
 
 RealAllocator g_real;
 alignas(4096) char g_pool[kPoolSize];
 std::atomic<int> g_real_state{0};
+std::atomic<bool> g_free_needs_care{true};
 
 namespace {
 
@@ -78,7 +79,7 @@ bool IsDefinitionOutsideUs(void* fn, const char* name) {
   // aliases are fine (tcmalloc's malloc is also tc_malloc).
   (void)name;
   return dladdr1(fn, &info, reinterpret_cast<void**>(&sym), RTLD_DL_SYMENT) != 0 &&
-         info.dli_fbase != static_cast<void*>(&__ehdr_start) && sym != nullptr &&
+         info.dli_fbase != static_cast<const void*>(&__ehdr_start) && sym != nullptr &&
          sym->st_shndx != SHN_UNDEF && info.dli_saddr == fn;
 }
 
@@ -146,6 +147,10 @@ bool EnsureRealResolved() {
     --tls_state.guard;
     tls_resolving = false;
     g_real_state.store(2, std::memory_order_release);  // pairs with the acquire in RealReady
+    // From now on free() may skip its careful path, unless the pool has handed out blocks.
+    if (g_pool_used.load(std::memory_order_relaxed) == 0) {
+      g_free_needs_care.store(false, std::memory_order_relaxed);
+    }
     return true;
   }
   // Another thread is resolving. It takes microseconds; wait rather than mixing heaps.
@@ -160,6 +165,7 @@ void* BootstrapAlloc(size_t size, size_t align) {
     return nullptr;
   }
   size_t need = sizeof(PoolHeader) + size + align;
+  g_free_needs_care.store(true, std::memory_order_relaxed);  // pool blocks may now reach free()
   size_t start = g_pool_used.fetch_add(need, std::memory_order_relaxed);
   if (start + need > kPoolSize) {
     errno = ENOMEM;

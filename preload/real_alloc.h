@@ -42,7 +42,13 @@ extern RealAllocator g_real;
 
 extern std::atomic<int> g_real_state;  // 0 = unresolved, 1 = resolving, 2 = ready
 
-// Inline: every malloc and free asks.
+// True until the real allocator is known, and for good once the bootstrap pool has served a
+// block: free() must then check for pool blocks and resolution. Usually false after start-up,
+// which saves free() two tests. (A block can only reach free() after the pool handed it out,
+// which set the flag first, on that same thread or before the hand-off.)
+extern std::atomic<bool> g_free_needs_care;
+
+// Inline: every malloc asks.
 inline bool RealReady() { return g_real_state.load(std::memory_order_acquire) == 2; }
 // Resolves g_real if not done yet. Returns false while resolution is in progress on this thread
 // (a nested call from dlsym) — the caller must then use the bootstrap pool. Aborts the process

@@ -12,7 +12,7 @@
 
 #include "unwind.h"
 
-extern "C" char __ehdr_start;  // provided by the linker: our own ELF header, mapped
+extern "C" const ElfW(Ehdr) __ehdr_start;  // provided by the linker: our own ELF header, mapped
 
 namespace leaktrack {
 namespace {
@@ -52,7 +52,7 @@ void InitUnwinder() {
   if (!g_unwinder_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     return;  // done or in progress on another thread; CaptureStack copes with either
   }
-  g_self = ExecutableRange(&__ehdr_start);
+  g_self = ExecutableRange(reinterpret_cast<const char*>(&__ehdr_start));
   Dl_info info;
   if (dladdr(reinterpret_cast<void*>(&unw_backtrace), &info) != 0) {
     g_libunwind = ExecutableRange(static_cast<const char*>(info.dli_fbase));

@@ -13,7 +13,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(heaptrack redis-server redis-tools valgrind hyperfine libtcmalloc-minimal4) ;;
+    --bench) packages+=(heaptrack redis-server redis-tools valgrind linux-perf libtcmalloc-minimal4) ;;
     --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
                            libpython3.11-testsuite libmimalloc-dev) ;;
     *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
