@@ -7,7 +7,8 @@ CMAKE_FLAGS ?=
 .PHONY: all deps test demo bench check-asan check-tsan fuzz install clean
 
 all: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_BUILD_TESTS=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_BUILD_TESTS=OFF \
+	  -DLEAKTRACK_BUILD_BENCH=ON -DLEAKTRACK_BUILD_EXAMPLES=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 deps:
