@@ -87,3 +87,131 @@ lt_torture_case(I6 naming PRIORITY P1 TIMEOUT 90
   HOW "50 concurrent forked children dump 3 times each under their own pid - a child exec'd as 'my binary %p%%' dumps 3 times - all names distinct, decodable, no duplicate (pid, seq)"
   OPTS --min-dumps 153
   COMMAND ${B}/naming)
+
+# ---- B2: static TLS budget when libraries (or the shim itself) are dlopened -----------------
+# Three DSOs of 448 bytes of initial-exec TLS take 1344 of glibc 2.36's 1664-byte static TLS
+# surplus; the ~320 left must hold the shim's own initial-exec TLS (budget 256 bytes).
+foreach(n 1 2 3)
+  lt_torture_prog(ie_tls${n} SHARED SOURCES progs/ie_tls_lib.c FLAGS -DTLS_BYTES=448)
+endforeach()
+lt_torture_prog(dlopen_tls SOURCES progs/dlopen_tls.c LIBS dl Threads::Threads)
+lt_torture_case(B2 dlopen_shim PRIORITY P1
+  HOW "dlopen 3 DSOs with 448 B of initial-exec TLS each, then dlopen libleaktrack.so: a handle (never a crash), SIGUSR2 and thread count unchanged, its malloc/free mix with libc's, 4 threads touch all IE blocks"
+  COMMAND ${B}/dlopen_tls shim $<TARGET_FILE:leaktrack_preload>
+          ${B}/libie_tls1.so ${B}/libie_tls2.so ${B}/libie_tls3.so)
+lt_torture_case(B2 dlopen_jemalloc PRIORITY P1
+  HOW "dlopen(\"libjemalloc.so.2\") gives the same result with and without the shim (Debian 12: a clean static-TLS dlerror in both); on success mallocx/dallocx from 4 threads (skip without libjemalloc2)"
+  COMMAND ${B}/dlopen_tls jemalloc)
+# Debian's libjemalloc.so.2 has 2632 bytes of initial-exec TLS, more than the default surplus:
+# the plain leg fails cleanly in both runs; this one enlarges the surplus so the dlopen succeeds.
+lt_torture_case(B2 dlopen_jemalloc_tunable PRIORITY P1
+  HOW "as dlopen_jemalloc with GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384, so the dlopen succeeds and mallocx/dallocx run from 4 threads next to the shim"
+  OPTS --env GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384
+  COMMAND ${B}/dlopen_tls jemalloc)
+
+# ---- C3: exec'd children inherit LD_PRELOAD --------------------------------------------------
+lt_torture_prog(exec_mark SHARED SOURCES progs/exec_mark_lib.c)
+lt_torture_prog(exec_tree SOURCES progs/exec_tree.c)
+lt_torture_prog(exec_tree_child SOURCES progs/exec_tree_child.c)
+lt_torture_prog(exec_tree_child_static SOURCES progs/exec_tree_child.c FLAGS -DEXEC_TREE_STATIC)
+target_link_options(exec_tree_child_static PRIVATE -static)
+lt_torture_case(C3 exec_tree PRIORITY P1
+  HOW "libexec_mark.so preloaded before the shim - system(\"sh -c ./child\"), posix_spawn, exec of a -static child report whether each preload is named/mapped (shim lines normalised to consistent yes/no) - LD_PRELOAD=shim ldd /bin/true and bash -c true rc 0 - at-exit dumps, one file per pid"
+  OPTS --preload-before ${B}/libexec_mark.so --env LEAKTRACK_AT_EXIT=1 --min-dumps 4
+  COMMAND ${B}/exec_tree tree ${B} $<TARGET_FILE:leaktrack_preload>)
+# The 32-bit child is built freestanding with ld -m elf_i386 against libc6-i386's libc.so.6,
+# so it needs neither gcc-multilib nor libc6-dev-i386; only the 32-bit loader and libc.
+set(LT_M32_CHILD ${B}/exec_tree_child32)
+set(LT_M32_PROBE ${CMAKE_CURRENT_BINARY_DIR}/m32probe)
+set(LT_M32_REASON "")
+if(NOT EXISTS /lib/ld-linux.so.2 OR NOT EXISTS /usr/lib32/libc.so.6)
+  set(LT_M32_REASON "no 32-bit loader/libc (/lib/ld-linux.so.2, /usr/lib32/libc.so.6: libc6-i386)")
+else()
+  file(MAKE_DIRECTORY ${LT_M32_PROBE})
+  file(WRITE ${LT_M32_PROBE}/p.c "extern void _exit(int);\nvoid _start(void) { _exit(0); }\n")
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -m32 -ffreestanding -nostdlib -c p.c -o p.o
+                  WORKING_DIRECTORY ${LT_M32_PROBE} RESULT_VARIABLE lt_m32_cc
+                  OUTPUT_QUIET ERROR_QUIET)
+  set(lt_m32_ld 1)
+  if(lt_m32_cc EQUAL 0)
+    execute_process(COMMAND ${CMAKE_LINKER} -m elf_i386 -dynamic-linker /lib/ld-linux.so.2
+                            -e _start -o p p.o /usr/lib32/libc.so.6
+                    WORKING_DIRECTORY ${LT_M32_PROBE} RESULT_VARIABLE lt_m32_ld
+                    OUTPUT_QUIET ERROR_QUIET)
+  endif()
+  if(NOT lt_m32_cc EQUAL 0 OR NOT lt_m32_ld EQUAL 0)
+    set(LT_M32_REASON "${CMAKE_C_COMPILER} -m32 -c or ${CMAKE_LINKER} -m elf_i386 fails")
+  endif()
+endif()
+if(LT_M32_REASON STREQUAL "")
+  add_custom_command(OUTPUT ${LT_M32_CHILD}
+    COMMAND ${CMAKE_C_COMPILER} -m32 -O0 -g -ffreestanding -fno-pic -fno-stack-protector
+            -mstackrealign -nostdlib -c ${CMAKE_CURRENT_SOURCE_DIR}/progs/exec_tree_child32.c
+            -o ${CMAKE_CURRENT_BINARY_DIR}/exec_tree_child32.o
+    COMMAND ${CMAKE_LINKER} -m elf_i386 -dynamic-linker /lib/ld-linux.so.2 -e _start
+            -o ${LT_M32_CHILD} ${CMAKE_CURRENT_BINARY_DIR}/exec_tree_child32.o
+            /usr/lib32/libc.so.6
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/progs/exec_tree_child32.c
+    COMMENT "Building the 32-bit exec_tree_child32 (C3)")
+  add_custom_target(exec_tree_child32 ALL DEPENDS ${LT_M32_CHILD})
+  set_property(GLOBAL APPEND PROPERTY LT_TORTURE_TARGETS exec_tree_child32)
+  set(LT_M32_CMD ${B}/exec_tree m32 ${B} $<TARGET_FILE:leaktrack_preload> ${LT_M32_CHILD})
+else()
+  set(LT_M32_CMD sh -c "echo 'SKIP: 32-bit leg: ${LT_M32_REASON}'; exit 77")
+endif()
+lt_torture_case(C3 exec_tree_m32 PRIORITY P1
+  HOW "posix_spawn of a 32-bit child (freestanding, linked against libc6-i386) with the 64-bit shim and libexec_mark.so in LD_PRELOAD: same report, status and stderr as baseline"
+  OPTS --preload-before ${B}/libexec_mark.so
+  COMMAND ${LT_M32_CMD})
+
+# ---- H1: Rust (rustc directly, no cargo, no crates) ----------------------------------------
+find_program(LT_RUSTC rustc HINTS $ENV{HOME}/.cargo/bin)
+if(LT_RUSTC)
+  add_custom_command(OUTPUT ${B}/rust_mix
+    COMMAND ${CMAKE_COMMAND} -E env --unset=MAKEFLAGS --unset=MFLAGS  # no make jobserver fds
+            ${LT_RUSTC} --edition 2021 -g -C opt-level=0 -o ${B}/rust_mix
+            ${CMAKE_CURRENT_SOURCE_DIR}/progs/rust_mix.rs
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/progs/rust_mix.rs
+    COMMENT "Building rust_mix with ${LT_RUSTC} (H1)")
+  add_custom_target(rust_mix ALL DEPENDS ${B}/rust_mix)
+  set_property(GLOBAL APPEND PROPERTY LT_TORTURE_TARGETS rust_mix)
+  set(LT_RUST_CMD ${B}/rust_mix)
+else()
+  set(LT_RUST_CMD sh -c "echo 'SKIP: rustc not found at configure time'; exit 77")
+endif()
+lt_torture_case(H1 rust_mix PRIORITY P1
+  HOW "Rust: Vec/String churn + panic/catch_unwind in 8 threads, Box and Vec of #[repr(align(4096))], Command /bin/true x100, a child's stack overflow still prints Rust's message and aborts"
+  COMMAND ${LT_RUST_CMD})
+
+# ---- H2: Go with cgo (go build in the build tree; GOPROXY=off: nothing is downloaded) ------
+find_program(LT_GO go)
+if(LT_GO)
+  set(lt_go_dir ${CMAKE_CURRENT_BINARY_DIR}/go_cgo_build)
+  file(MAKE_DIRECTORY ${lt_go_dir} ${lt_go_dir}/home ${lt_go_dir}/cache)
+  file(WRITE ${lt_go_dir}/go.mod "module leaktrack/torture/gocgo\n\ngo 1.19\n")
+  add_custom_command(OUTPUT ${B}/go_cgo
+    COMMAND ${CMAKE_COMMAND} -E copy ${CMAKE_CURRENT_SOURCE_DIR}/progs/go_cgo.go
+            ${lt_go_dir}/main.go
+    COMMAND ${CMAKE_COMMAND} -E env "GOFLAGS=-mod=mod -buildvcs=false" GOPROXY=off
+            GOCACHE=${lt_go_dir}/cache HOME=${lt_go_dir}/home GOPATH=${lt_go_dir}/home/go
+            CGO_ENABLED=1 ${LT_GO} build -o ${B}/go_cgo .
+    WORKING_DIRECTORY ${lt_go_dir}
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/progs/go_cgo.go
+    COMMENT "Building go_cgo with ${LT_GO} (H2)")
+  add_custom_target(go_cgo ALL DEPENDS ${B}/go_cgo)
+  set_property(GLOBAL APPEND PROPERTY LT_TORTURE_TARGETS go_cgo)
+  set(LT_GO_CMD ${B}/go_cgo)
+else()
+  set(LT_GO_CMD sh -c "echo 'SKIP: go not found at configure time'; exit 77")
+endif()
+lt_torture_case(H2 go_cgo PRIORITY P1
+  HOW "Go + cgo: 16 goroutines, GOMAXPROCS=2, C.malloc/C.free for 3 s (TORTURE: 10 s), SIGUSR2 sent midway is absorbed by the Go runtime - same output, no crash, the shim logs that SIGUSR2 is taken"
+  OPTS --expect-shim-log "SIGUSR2 is taken"
+  COMMAND ${LT_GO_CMD})
+
+# ---- I6: dump names across PID namespaces (needs root for unshare; skips otherwise) ---------
+lt_torture_prog(naming_pidns SOURCES progs/naming_pidns.c)
+lt_torture_case(I6 naming_pidns PRIORITY P1
+  HOW "two PID namespaces one after the other, each with a pid-1 process dumping 3 times into the same directory: 6 distinct decodable files (none overwritten)"
+  OPTS --min-dumps 6
+  COMMAND ${B}/naming_pidns)
