@@ -269,10 +269,25 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
                            s.dropped_stack_full.load(std::memory_order_relaxed) +
                            s.dropped_bucket_full.load(std::memory_order_relaxed);
   // Few comments: `go tool pprof -top` prints every one of them above the report.
+  // What went wrong, if anything: our failures are reported here rather than to the program.
+  char* problems = static_cast<char*>(arena->Alloc(256, 1));
+  if (problems != nullptr) {
+    RawFormat(problems, 256,
+              "dropped(live/stack/bucket table full)=%lu/%lu/%lu truncated_stacks=%lu "
+              "empty_stacks=%lu skipped_in_shim=%lu failed_dumps=%lu",
+              static_cast<unsigned long>(s.dropped_live_full.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.dropped_stack_full.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.dropped_bucket_full.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.truncated_stacks.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.empty_stacks.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.reentrant_calls.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(s.dumps_failed.load(std::memory_order_relaxed)));
+  }
   const char* comments[] = {
       ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.rate),
       ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
       ArenaPrintf(arena, "dropped_samples=%lu", dropped),
+      problems,
   };
   uint64_t comment_ids[sizeof(comments) / sizeof(comments[0])];
   int n_comments = 0;

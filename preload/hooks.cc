@@ -18,10 +18,7 @@ inline bool UseBootstrap() {
     if (!EnsureRealResolved()) return true;
   }
 #ifdef LEAKTRACK_FAULT_INJECTION
-  if (TakeForcedBootstrap()) {
-    g_profiler.stats.bootstrap_allocs.fetch_add(1, std::memory_order_relaxed);
-    return true;
-  }
+  if (TakeForcedBootstrap()) return true;
 #endif
   return false;
 }

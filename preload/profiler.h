@@ -31,8 +31,7 @@ struct Stats {
   std::atomic<uint64_t> truncated_stacks{0};
   std::atomic<uint64_t> dumps_written{0};
   std::atomic<uint64_t> dumps_failed{0};
-  std::atomic<uint64_t> bootstrap_allocs{0};
-  std::atomic<uint64_t> reentrant_calls{0};
+  std::atomic<uint64_t> reentrant_calls{0};  // sample points hit while inside the shim
 };
 
 struct Profiler {
