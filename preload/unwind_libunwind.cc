@@ -57,8 +57,13 @@ void InitUnwinder() {
   if (dladdr(reinterpret_cast<void*>(&unw_backtrace), &info) != 0) {
     g_libunwind = ExecutableRange(static_cast<const char*>(info.dli_fbase));
   }
-  // Per-thread caching: no lock shared between threads while unwinding (TORTURE.md G3).
-  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  // No register-state cache. Debian's libunwind is built without thread-local caches, so
+  // "per-thread" silently means one global cache behind a mutex, taken with signals masked:
+  // a thread holding the loader lock (malloc inside dlsym) then waits for it while its holder
+  // calls an interposed sigprocmask that wants the loader lock (TORTURE.md A3, seen as a
+  // deadlock). unw_backtrace keeps its own per-thread frame cache, so the cost is only paid on
+  // that cache's misses.
+  unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
   g_unwinder_state.store(2, std::memory_order_release);
   // Warm-up: libunwind's one-time initialisation (getenv, its memory-validation set-up) happens
   // here rather than inside some unlucky malloc later (libunwind #331).
