@@ -44,8 +44,11 @@ void OnCountdownExpired(void* p, size_t size) {
   // independently with p(size), so skipping some samples does not bias the others.
   if (!ShouldSampleSlow(ts, size, g_profiler.rate) || p == nullptr) return;
   if (ts->guard != 0) {
-    g_profiler.stats.reentrant_calls.fetch_add(1, std::memory_order_relaxed);
-    return;
+    if (!GuardIsStale(*ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)))) {
+      g_profiler.stats.reentrant_calls.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    ts->guard = 0;  // left behind by a siglongjmp out of our code: this thread is ours again
   }
   RecordAlloc(p, size);
 }

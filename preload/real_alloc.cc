@@ -142,9 +142,10 @@ bool EnsureRealResolved() {
   int expected = 0;
   if (g_real_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     tls_resolving = true;
-    ++tls_state.guard;
-    Resolve();
-    --tls_state.guard;
+    {
+      ScopedGuard guard;
+      Resolve();
+    }
     tls_resolving = false;
     g_real_state.store(2, std::memory_order_release);  // pairs with the acquire in RealReady
     // From now on free() may skip its careful path, unless the pool has handed out blocks.
