@@ -56,7 +56,7 @@ bool WriteOneDump() {
              ErrnoName(r.error));
     }
   }
-  (ok ? p.stats.dumps_written : p.stats.dumps_failed).fetch_add(1, std::memory_order_relaxed);
+  if (!ok) p.stats.dumps_failed.fetch_add(1, std::memory_order_relaxed);
   arena.Release();
   return ok;
 }

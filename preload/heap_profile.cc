@@ -217,8 +217,8 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i]);
     const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;
     int64_t values[4];
-    ScaleHeapSample(b.allocs, b.size, p.rate, &values[0], &values[1]);
-    ScaleHeapSample(inuse, b.size, p.rate, &values[2], &values[3]);
+    ScaleHeapSample(b.allocs, b.size, p.config.rate, &values[0], &values[1]);
+    ScaleHeapSample(inuse, b.size, p.config.rate, &values[2], &values[3]);
     uint64_t uvalues[4];
     for (int i = 0; i < 4; ++i) uvalues[i] = static_cast<uint64_t>(values[i]);
 
@@ -262,7 +262,7 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
   w.Int(kTimeNanos, static_cast<int64_t>(now));
   if (p.start_ns != 0 && now > p.start_ns) w.Int(kDurationNanos, static_cast<int64_t>(now - p.start_ns));
   WriteValueType(&w, kPeriodType, &strings, "space", "bytes", scratch, scratch_cap);
-  w.Int(kPeriod, static_cast<int64_t>(p.rate));
+  w.Int(kPeriod, static_cast<int64_t>(p.config.rate));
 
   const Stats& s = p.stats;
   const uint64_t dropped = s.dropped_live_full.load(std::memory_order_relaxed) +
@@ -284,7 +284,7 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
               static_cast<unsigned long>(s.dumps_failed.load(std::memory_order_relaxed)));
   }
   const char* comments[] = {
-      ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.rate),
+      ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.config.rate),
       ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
       ArenaPrintf(arena, "dropped_samples=%lu", dropped),
       problems,

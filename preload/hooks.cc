@@ -42,7 +42,7 @@ void OnCountdownExpired(void* p, size_t size) {
   }
   // Guarded (nested) and failed allocations also count down: each allocation is sampled
   // independently with p(size), so skipping some samples does not bias the others.
-  if (!ShouldSampleSlow(ts, size, g_profiler.rate) || p == nullptr) return;
+  if (!ShouldSampleSlow(ts, size, g_profiler.config.rate) || p == nullptr) return;
   if (ts->guard != 0) {
     if (!GuardIsStale(*ts, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)))) {
       g_profiler.stats.reentrant_calls.fetch_add(1, std::memory_order_relaxed);

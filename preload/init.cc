@@ -24,7 +24,7 @@ __attribute__((constructor)) void LeaktrackInit() {
   // If the executable or an earlier preload defines malloc, that one serves the program and we
   // would only see the odd function it lacks: stay passive rather than report nonsense (F1/F2).
   void* global_malloc = dlsym(RTLD_DEFAULT, "malloc");
-  if (IsDefinitionOutsideUs(global_malloc, "malloc")) {
+  if (IsDefinitionOutsideUs(global_malloc)) {
     Dl_info info{};
     dladdr(global_malloc, &info);
     RawLog("malloc is not interposed (%s defines it first); leaktrack stays passive",

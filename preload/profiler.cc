@@ -44,7 +44,6 @@ bool Activate(Profiler* p) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   p->start_ns = static_cast<uint64_t>(now.tv_sec) * 1000000000ull + now.tv_nsec;
-  p->rate = p->config.rate;
   return true;
 }
 

@@ -29,14 +29,12 @@ struct Stats {
   std::atomic<uint64_t> dropped_bucket_full{0};
   std::atomic<uint64_t> empty_stacks{0};
   std::atomic<uint64_t> truncated_stacks{0};
-  std::atomic<uint64_t> dumps_written{0};
   std::atomic<uint64_t> dumps_failed{0};
   std::atomic<uint64_t> reentrant_calls{0};  // sample points hit while inside the shim
 };
 
 struct Profiler {
   std::atomic<State> state{State::kUninitialized};
-  uint64_t rate = 0;  // copy of config.rate, next to state for the hot path
   Config config;
   StackTable stacks;
   BucketTable buckets;

@@ -69,7 +69,7 @@ int FallbackPosixMemalign(void** out, size_t align, size_t size) {
 
 }  // namespace
 
-bool IsDefinitionOutsideUs(void* fn, const char* name) {
+bool IsDefinitionOutsideUs(void* fn) {
   if (fn == nullptr) return false;
   Dl_info info;
   ElfW(Sym)* sym = nullptr;
@@ -77,7 +77,6 @@ bool IsDefinitionOutsideUs(void* fn, const char* name) {
   // that stub, which jumps back to whoever won the lookup (us), and dladdr even names it after
   // the undefined symbol. Only a symbol with a section (not SHN_UNDEF) is a real definition;
   // aliases are fine (tcmalloc's malloc is also tc_malloc).
-  (void)name;
   return dladdr1(fn, &info, reinterpret_cast<void**>(&sym), RTLD_DL_SYMENT) != 0 &&
          info.dli_fbase != static_cast<const void*>(&__ehdr_start) && sym != nullptr &&
          sym->st_shndx != SHN_UNDEF && info.dli_saddr == fn;
@@ -91,7 +90,7 @@ namespace {
 // after us.
 void* Next(const char* name) {
   void* global = dlsym(RTLD_DEFAULT, name);
-  if (IsDefinitionOutsideUs(global, name)) return global;
+  if (IsDefinitionOutsideUs(global)) return global;
   return dlsym(RTLD_NEXT, name);
 }
 

@@ -65,9 +65,9 @@ inline bool InBootstrapPool(const void* p) {
 }
 size_t BootstrapUsableSize(const void* p);
 
-// True when fn is a real definition of `name` in an object other than libleaktrack.so (not a
-// PLT stub of a non-PIE executable). Takes the loader lock: initialisation only.
-bool IsDefinitionOutsideUs(void* fn, const char* name);
+// True when fn (a dlsym result) is a real definition in an object other than libleaktrack.so,
+// not a PLT stub of a non-PIE executable. Takes the loader lock: initialisation only.
+bool IsDefinitionOutsideUs(void* fn);
 
 // Test-only (LEAKTRACK_FAULT_INJECTION): serve this many more requests from the pool.
 void ForceBootstrapForTesting(long count);
