@@ -23,6 +23,41 @@ uint64_t HashFrames(const uint64_t* frames, int depth) {
   return FinishHash(h);
 }
 
+// The claim / fill / publish protocol both tables share (stack_table.h). Probes up to max_probe
+// slots from the hash's home: a published slot with this hash that `matches` is the answer; an
+// empty slot is claimed (state = hash | kBusy), filled by `fill` and published with a release
+// store. Returns the slot index, or -1 when the probe finds no room or `fill` fails (the claimed
+// slot then stays busy for good; readers skip it).
+template <typename Slot, typename Matches, typename Fill>
+int64_t InternSlot(Slot* slots, uint64_t mask, uint64_t hash, int max_probe, Matches matches,
+                   Fill fill) {
+  for (int i = 0; i < max_probe; ++i) {
+    const uint64_t index = (hash + i) & mask;
+    Slot& slot = slots[index];
+    uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish below
+    if (state == hash) {
+      if (matches(slot)) return static_cast<int64_t>(index);
+      continue;
+    }
+    if (state != 0) continue;  // another key, or one still being written
+    if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
+      if (state == hash) --i;  // someone published our hash here meanwhile: compare it
+      continue;
+    }
+    if (!fill(slot)) return -1;
+    slot.state.store(hash, std::memory_order_release);  // publish: pairs with the acquire loads
+    return static_cast<int64_t>(index);
+  }
+  return -1;
+}
+
+// True when a slot is published (not empty, not still being written).
+template <typename Slot>
+bool Published(const Slot& slot) {
+  const uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish
+  return state != 0 && (state & kBusy) == 0;
+}
+
 }  // namespace
 
 size_t StackTable::MemoryNeeded(uint64_t capacity) {
@@ -39,42 +74,27 @@ void StackTable::Init(void* memory, uint64_t capacity) {
 
 int64_t StackTable::Intern(const uint64_t* frames, int depth) {
   if (slots_ == nullptr) return -1;
-  const uint64_t hash = HashFrames(frames, depth);
-  for (int i = 0; i < kMaxProbe; ++i) {
-    const uint64_t index = (hash + i) & mask_;
-    Slot& slot = slots_[index];
-    uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish below
-    if (state == hash) {
-      if (static_cast<int>(slot.depth) == depth &&
-          memcmp(frames_ + slot.offset, frames, depth * sizeof(uint64_t)) == 0) {
-        return static_cast<int64_t>(index);
-      }
-      continue;
-    }
-    if (state != 0) continue;  // another stack, or one still being written
-    if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
-      if (state == hash) --i;  // someone published our hash here meanwhile: compare it
-      continue;
-    }
-    const uint64_t offset = frames_next_.fetch_add(depth, std::memory_order_relaxed);
-    if (offset + depth > frames_capacity_) {
-      // Frame pool exhausted. The slot stays busy for good (dumps skip it); drop the sample.
-      return -1;
-    }
-    memcpy(frames_ + offset, frames, depth * sizeof(uint64_t));
-    slot.depth = static_cast<uint32_t>(depth);
-    slot.offset = static_cast<uint32_t>(offset);
-    slot.state.store(hash, std::memory_order_release);  // publish: pairs with the acquire loads
-    return static_cast<int64_t>(index);
-  }
-  return -1;
+  const size_t bytes = static_cast<size_t>(depth) * sizeof(uint64_t);
+  return InternSlot(
+      slots_, mask_, HashFrames(frames, depth), kMaxProbe,
+      [&](const Slot& slot) {
+        return static_cast<int>(slot.depth) == depth &&
+               memcmp(frames_ + slot.offset, frames, bytes) == 0;
+      },
+      [&](Slot& slot) {
+        const uint64_t offset = frames_next_.fetch_add(depth, std::memory_order_relaxed);
+        if (offset + depth > frames_capacity_) return false;  // frame pool exhausted
+        memcpy(frames_ + offset, frames, bytes);
+        slot.depth = static_cast<uint32_t>(depth);
+        slot.offset = static_cast<uint32_t>(offset);
+        return true;
+      });
 }
 
 bool StackTable::Get(uint64_t id, const uint64_t** frames, int* depth) const {
   if (id > mask_) return false;
   const Slot& slot = slots_[id];
-  const uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish
-  if (state == 0 || (state & kBusy) != 0) return false;
+  if (!Published(slot)) return false;
   *frames = frames_ + slot.offset;
   *depth = static_cast<int>(slot.depth);
   return true;
@@ -91,32 +111,20 @@ int64_t BucketTable::Intern(uint32_t stack_id, uint64_t size) {
   if (slots_ == nullptr) return -1;
   const uint64_t hash = FinishHash((static_cast<uint64_t>(stack_id) * 0x9E3779B97F4A7C15ull) ^
                                    (size * 0xC2B2AE3D27D4EB4Full) ^ size);
-  for (int i = 0; i < kMaxProbe; ++i) {
-    const uint64_t index = (hash + i) & mask_;
-    Slot& slot = slots_[index];
-    uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish below
-    if (state == hash) {
-      if (slot.stack_id == stack_id && slot.size == size) return static_cast<int64_t>(index);
-      continue;
-    }
-    if (state != 0) continue;
-    if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
-      if (state == hash) --i;
-      continue;
-    }
-    slot.stack_id = stack_id;
-    slot.size = size;
-    slot.state.store(hash, std::memory_order_release);  // publish: pairs with the acquire loads
-    return static_cast<int64_t>(index);
-  }
-  return -1;
+  return InternSlot(
+      slots_, mask_, hash, kMaxProbe,
+      [&](const Slot& slot) { return slot.stack_id == stack_id && slot.size == size; },
+      [&](Slot& slot) {
+        slot.stack_id = stack_id;
+        slot.size = size;
+        return true;
+      });
 }
 
 bool BucketTable::Get(uint64_t id, Snapshot* out) const {
   if (id > mask_) return false;
   const Slot& slot = slots_[id];
-  const uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish
-  if (state == 0 || (state & kBusy) != 0) return false;
+  if (!Published(slot)) return false;
   out->stack_id = slot.stack_id;
   out->size = slot.size;
   // Frees first: a free is always preceded by its alloc, so reading frees before allocs keeps
