@@ -1,4 +1,4 @@
-// The exported names: the malloc family, every C++ operator new/delete, and pipe2.
+// The exported names: the malloc family and every C++ operator new/delete.
 //
 // Each body only forwards to a hook (hooks.h), so all logic is testable without LD_PRELOAD.
 // exports.map makes these, and the small leaktrack_* control API, the only visible symbols.
@@ -13,13 +13,11 @@
 #include <dlfcn.h>
 #include <malloc.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <new>
 
 #include "hooks.h"
-#include "unwind.h"
 
 using leaktrack::HookFree;
 using leaktrack::HookMalloc;
@@ -47,19 +45,6 @@ LT_EXPORT void* valloc(size_t size) noexcept { return leaktrack::HookValloc(size
 LT_EXPORT void* pvalloc(size_t size) noexcept { return leaktrack::HookPvalloc(size); }
 LT_EXPORT size_t malloc_usable_size(void* ptr) noexcept {
   return leaktrack::HookMallocUsableSize(ptr);
-}
-
-// libunwind 1.6 validates memory through a pipe it opens on first use and keeps forever: it
-// reads and writes whatever fd carries those numbers later, and closes them when it reopens
-// (TORTURE.md C5). Debian's build validates every stack read, so the pipe cannot simply be
-// refused. We give libunwind its pipe at the top of the fd range (close-on-exec), where a
-// program that closed everything and opens new files does not reach: new fds take the lowest
-// free numbers. Every other caller gets the real pipe2 through the raw system call, unchanged.
-LT_EXPORT int pipe2(int fds[2], int flags) noexcept {
-  const int rc = static_cast<int>(syscall(SYS_pipe2, fds, flags));
-  if (rc != 0 || !leaktrack::IsLibunwindCaller(__builtin_return_address(0))) return rc;
-  leaktrack::MoveFdsHigh(fds);
-  return 0;
 }
 
 // ---- C++ ---------------------------------------------------------------------------------------

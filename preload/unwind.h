@@ -1,15 +1,17 @@
 // Stack capture for sampled allocations (one backend per file: unwind_libunwind.cc).
 //
-// The backend is libunwind, local-only, with its per-thread cache. Three platform problems are
-// handled here and nowhere else:
+// The backend is libunwind 1.6.2, local-only, built by us as a hidden static archive with
+// initial-exec TLS and without per-read memory validation (third_party/libunwind.cmake).
+// Three platform problems are handled here and nowhere else:
 //  - Our own frames (the interposed malloc, the hook, this unwinder) are cut by address: every
 //    leading frame inside libleaktrack.so's text is dropped, whatever the compiler inlined.
 //  - Frames are stored as return address - 1, so they point into the call instruction and
 //    symbolizers report the calling line and the right inlined frame (PPROF.md §3).
-//  - libunwind 1.6 validates memory through a pipe it opens on first use and keeps forever; a
-//    program that closes all fds and reuses the numbers then has its files read and written by
-//    libunwind (TORTURE.md C5). Our pipe2() interposer (interpose.cc) moves that one pipe to
-//    the top of the fd range, out of reach of the numbers a program reuses. See MoveFdsHigh().
+//  - libunwind opens a memory-validation pipe at initialisation and keeps it forever; a program
+//    that closes all fds and reuses the numbers would then have its files read and written by
+//    libunwind (TORTURE.md C5). Its pipe2 and sigprocmask calls are renamed at compile time
+//    (third_party/libunwind_force_include.h) to the two functions at the end of this file: the
+//    pipe goes to the top of the fd range, signal masking is the raw system call.
 // Must be called with the thread's ScopedGuard held (libunwind may allocate). Not signal-safe.
 #pragma once
 
@@ -17,7 +19,7 @@
 
 namespace leaktrack {
 
-// One-time set-up: caching policy, our own text range, libunwind's text range, and a warm-up
+// One-time set-up: caching policy, our own text range (libunwind's included), and a warm-up
 // unwind so that libunwind's lazy initialisation happens at a calm moment.
 void InitUnwinder();
 
@@ -30,9 +32,6 @@ constexpr int kCaptureSlack = 9;
 // second buffer is needed on the stack). Returns the number captured; *truncated is set when the
 // stack was deeper than max_depth.
 int CaptureStack(uint64_t* frames, int max_depth, bool* truncated);
-
-// True when return_address lies in libunwind's code: used by the pipe2 interposer.
-bool IsLibunwindCaller(const void* return_address);
 
 // Moves both fds of a fresh pipe to the highest free numbers below RLIMIT_NOFILE (close-on-exec),
 // closing the originals. Leaves them where they are if that is not possible.

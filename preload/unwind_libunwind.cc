@@ -5,7 +5,9 @@
 #include <libunwind.h>
 #include <fcntl.h>
 #include <link.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,8 +25,7 @@ struct TextRange {
   bool Contains(uintptr_t a) const { return a >= begin && a < end; }
 };
 
-TextRange g_self;
-TextRange g_libunwind;
+TextRange g_self;  // our text, libunwind's included: it is linked into us
 std::atomic<int> g_unwinder_state{0};  // 0 = not set up, 1 = setting up, 2 = ready
 
 // The span of all executable PT_LOAD segments of the object whose ELF header is mapped at
@@ -53,26 +54,18 @@ void InitUnwinder() {
     return;  // done or in progress on another thread; CaptureStack copes with either
   }
   g_self = ExecutableRange(reinterpret_cast<const char*>(&__ehdr_start));
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&unw_backtrace), &info) != 0) {
-    g_libunwind = ExecutableRange(static_cast<const char*>(info.dli_fbase));
-  }
-  // No register-state cache. Debian's libunwind is built without thread-local caches, so
-  // "per-thread" silently means one global cache behind a mutex, taken with signals masked:
-  // a thread holding the loader lock (malloc inside dlsym) then waits for it while its holder
+  // No register-state cache. Without thread-local caches (they would cost ~40 KiB of static TLS
+  // per thread) "per-thread" means one global cache behind a mutex, taken with signals masked: a
+  // thread holding the loader lock (malloc inside dlsym) then waits for it while its holder
   // calls an interposed sigprocmask that wants the loader lock (TORTURE.md A3, seen as a
   // deadlock). unw_backtrace keeps its own per-thread frame cache, so the cost is only paid on
   // that cache's misses.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
   g_unwinder_state.store(2, std::memory_order_release);
-  // Warm-up: libunwind's one-time initialisation (getenv, its memory-validation set-up) happens
-  // here rather than inside some unlucky malloc later (libunwind #331).
+  // Warm-up: libunwind's one-time initialisation (its memory-validation pipe and mincore probe)
+  // happens here rather than inside some unlucky malloc later (libunwind #331, TORTURE.md I3).
   void* warm[4];
   unw_backtrace(warm, 4);
-}
-
-bool IsLibunwindCaller(const void* return_address) {
-  return g_libunwind.Contains(reinterpret_cast<uintptr_t>(return_address));
 }
 
 void MoveFdsHigh(int fds[2]) {
@@ -116,3 +109,15 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated) {
 }
 
 }  // namespace leaktrack
+
+// libunwind's pipe2 and sigprocmask, renamed by third_party/libunwind_force_include.h.
+extern "C" int leaktrack_unwind_pipe2(int fds[2], int flags) noexcept {
+  if (syscall(SYS_pipe2, fds, flags) != 0) return -1;
+  leaktrack::MoveFdsHigh(fds);
+  return 0;
+}
+
+extern "C" int leaktrack_unwind_sigprocmask(int how, const sigset_t* set, sigset_t* old) noexcept {
+  // The kernel's sigset is 8 bytes; glibc's sigset_t is larger and starts with those bytes.
+  return static_cast<int>(syscall(SYS_rt_sigprocmask, how, set, old, 8));
+}

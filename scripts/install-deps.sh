@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libunwind-dev libdw-dev libelf-dev zlib1g-dev
+  libdw-dev libelf-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libjemalloc2 libgoogle-perftools-dev
   golang-go protobuf-compiler clang

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Static checks on libleaktrack.so itself (STYLE.md 4.7, TORTURE.md "Static checks in CI"):
-#  - exports: exactly the malloc family, operator new/delete, pipe2 and our control API;
+#  - exports: exactly the malloc family, operator new/delete and our control API;
 #  - imports: no stdio, no C++ runtime (exceptions, iostreams, operator new), no malloc hooks,
 #    no time-of-day locale functions (tzset lock), no pthread_getattr_np;
 #  - TLS: initial-exec only (no DTPMOD64/DTPOFF64 relocations), at most 256 bytes;
-#  - DT_NEEDED: libgcc_s.so.1 before libunwind.so.8, so _Unwind_* binds to libgcc_s (G1).
+#  - libunwind is linked in statically: no libunwind.so / libgcc_s in DT_NEEDED, and no _Unwind_*
+#    symbol defined at all, so exceptions and cancellation bind to libgcc_s as without us (G1).
 # usage: so_checks.sh path/to/libleaktrack.so
 set -euo pipefail
 so=$1
@@ -12,7 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 exports=$(nm -D --defined-only "$so" | awk '$2 ~ /[TWV]/ {print $3}' | sort)
 allowed="malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign valloc
-pvalloc malloc_usable_size pipe2 leaktrack_dump leaktrack_version
+pvalloc malloc_usable_size leaktrack_dump leaktrack_version
 _Znwm _Znam _ZnwmRKSt9nothrow_t _ZnamRKSt9nothrow_t _ZnwmSt11align_val_t _ZnamSt11align_val_t
 _ZnwmSt11align_val_tRKSt9nothrow_t _ZnamSt11align_val_tRKSt9nothrow_t _ZdlPv _ZdaPv _ZdlPvm
 _ZdaPvm _ZdlPvSt11align_val_t _ZdaPvSt11align_val_t _ZdlPvmSt11align_val_t _ZdaPvmSt11align_val_t
@@ -26,7 +27,7 @@ imports=$(nm -D --undefined-only "$so" | awk '{print $2}' | sed 's/@.*//')
 forbidden='^(printf|fprintf|sprintf|snprintf|vsnprintf|puts|fputs|fwrite|fopen|fclose|perror|'\
 'strerror|localtime.*|tzset|__cxa_throw|__cxa_allocate_exception|__cxa_guard_acquire|_Znwm|_Znam|'\
 '_ZSt.*|__malloc_hook|__free_hook|__realloc_hook|__memalign_hook|pthread_getattr_np|'\
-'dl_iterate_phdr|_Unwind_.*)$'
+'sigprocmask|pipe2|_Unwind_.*)$'
 bad=$(echo "$imports" | grep -E "$forbidden" || true)
 [[ -z "$bad" ]] || fail "forbidden imports: $bad"
 
@@ -36,9 +37,9 @@ tls=$(( $(readelf -lW "$so" | awk '$1 == "TLS" {print $6}') ))
 [[ -n "$tls" && "$tls" -le 256 ]] || fail "TLS MemSiz ${tls:-none} > 256 bytes"
 
 needed=$(readelf -dW "$so" | awk '/NEEDED/ {gsub(/[\[\]]/, "", $5); print $5}')
-gcc_at=$(echo "$needed" | grep -n '^libgcc_s' | cut -d: -f1)
-unw_at=$(echo "$needed" | grep -n '^libunwind' | cut -d: -f1)
-[[ -n "$gcc_at" && -n "$unw_at" && "$gcc_at" -lt "$unw_at" ]] ||
-  fail "DT_NEEDED order: libgcc_s must precede libunwind: $(echo $needed)"
+bad=$(echo "$needed" | grep -E '^lib(unwind|gcc_s|stdc\+\+)' || true)
+[[ -z "$bad" ]] || fail "DT_NEEDED must not list $bad (libunwind is linked in statically)"
+unwind_defs=$(nm "$so" 2>/dev/null | awk '$2 ~ /[TtWw]/ && $3 ~ /^_Unwind_/' || true)
+[[ -z "$unwind_defs" ]] || fail "defines _Unwind_* (would shadow libgcc_s): $unwind_defs"
 
 echo "PASS: $(echo "$exports" | wc -l) exports, TLS ${tls} bytes, DT_NEEDED $(echo $needed)"

@@ -1,0 +1,55 @@
+# libunwind, built from Debian 12's source package into a static, position-independent archive
+# that is linked into libleaktrack.so with every symbol hidden.
+#
+# Why not Debian's libunwind.so.8 (TORTURE.md B1, C5, I3, A3): it reaches its thread-locals
+# through __tls_get_addr (general-dynamic TLS, which can malloc), validates every stack read with
+# mincore() plus a pipe it keeps open forever, and takes locks with the program's (possibly
+# interposed) sigprocmask. Built here:
+#  - -ftls-model=initial-exec: its few thread-locals sit in the static TLS block, like ours;
+#  - --disable-conservative-checks: stack reads are validated only when DWARF unwinding fails and
+#    libunwind falls back to guessing (frame-chain), so a normal unwind issues no system call;
+#  - force_include.h renames the two libc calls it must not make directly (see there);
+#  - no C++-exception support, no ptrace/coredump/setjmp parts, no shared library.
+# The tarball is Debian's orig tarball, pinned by hash. Offline builds pass the path of a local
+# copy: -DLEAKTRACK_LIBUNWIND_TARBALL=/path/libunwind_1.6.2.orig.tar.gz.
+include(ExternalProject)
+
+set(LEAKTRACK_LIBUNWIND_TARBALL
+  "http://deb.debian.org/debian/pool/main/libu/libunwind/libunwind_1.6.2.orig.tar.gz"
+  CACHE STRING "libunwind 1.6.2 source tarball (URL or local path)")
+set(LEAKTRACK_LIBUNWIND_SHA256
+  "4a6aec666991fb45d0889c44aede8ad6eb108071c3554fcdff671f9c94794976")
+
+set(lt_unwind_prefix ${CMAKE_BINARY_DIR}/third_party/libunwind)
+set(lt_unwind_cflags
+  "-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-stack-protector -DNDEBUG")
+set(lt_unwind_force_include ${CMAKE_CURRENT_LIST_DIR}/libunwind_force_include.h)
+
+ExternalProject_Add(libunwind_static
+  URL ${LEAKTRACK_LIBUNWIND_TARBALL}
+      "http://snapshot.debian.org/archive/debian/20230101T000000Z/pool/main/libu/libunwind/libunwind_1.6.2.orig.tar.gz"
+  URL_HASH SHA256=${LEAKTRACK_LIBUNWIND_SHA256}
+  DOWNLOAD_NO_PROGRESS TRUE
+  DOWNLOAD_EXTRACT_TIMESTAMP FALSE  # keep the tarball's: newer Makefile.am would re-run automake
+  PREFIX ${lt_unwind_prefix}
+  SOURCE_DIR ${lt_unwind_prefix}/src/libunwind
+  BUILD_IN_SOURCE TRUE
+  # configure probes functions by linking, so the renames are only applied to the real build.
+  CONFIGURE_COMMAND <SOURCE_DIR>/configure --quiet --enable-static --disable-shared --disable-conservative-checks --disable-cxx-exceptions
+    --disable-coredump --disable-ptrace --disable-setjmp --disable-minidebuginfo
+    --disable-zlibdebuginfo --disable-documentation --disable-tests --disable-weak-backtrace
+    --disable-unwind-header CFLAGS=${lt_unwind_cflags}
+  BUILD_COMMAND make -s -C src libunwind.la
+    "CFLAGS=${lt_unwind_cflags} -include ${lt_unwind_force_include}"
+  INSTALL_COMMAND ""
+  BUILD_BYPRODUCTS ${lt_unwind_prefix}/src/libunwind/src/.libs/libunwind.a
+  LOG_CONFIGURE TRUE LOG_BUILD TRUE LOG_INSTALL TRUE LOG_OUTPUT_ON_FAILURE TRUE)
+ExternalProject_Add_StepDependencies(libunwind_static build ${lt_unwind_force_include})
+
+# The generated headers (libunwind.h, libunwind-common.h) land next to the sources.
+file(MAKE_DIRECTORY ${lt_unwind_prefix}/src/libunwind/include)
+add_library(leaktrack_libunwind STATIC IMPORTED GLOBAL)
+set_target_properties(leaktrack_libunwind PROPERTIES
+  IMPORTED_LOCATION ${lt_unwind_prefix}/src/libunwind/src/.libs/libunwind.a
+  INTERFACE_INCLUDE_DIRECTORIES ${lt_unwind_prefix}/src/libunwind/include)
+add_dependencies(leaktrack_libunwind libunwind_static)
