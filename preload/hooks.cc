@@ -8,6 +8,7 @@
 #include "profiler.h"
 #include "real_alloc.h"
 #include "sampler.h"
+#include "side_stack.h"
 
 namespace leaktrack {
 namespace {
@@ -49,6 +50,7 @@ void OnCountdownExpired(void* p, size_t size) {
       return;
     }
     ts->guard = 0;  // left behind by a siglongjmp out of our code: this thread is ours again
+    ReleaseAbandonedSideStack(ts);
   }
   RecordAlloc(p, size);
 }

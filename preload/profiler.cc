@@ -10,6 +10,7 @@
 #include "fault_injection.h"
 #include "internal_alloc.h"
 #include "raw_log.h"
+#include "side_stack.h"
 #include "unwind.h"
 
 extern char** environ;
@@ -81,15 +82,20 @@ bool InitProfilerForTesting(const Config& config) {
   return ok;
 }
 
-void RecordAlloc(void* ptr, size_t size) {
-  ScopedGuard guard;
-  const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
+namespace {
+
+struct Sample {
+  void* ptr;
+  size_t size;
+};
+
+// The part of RecordAlloc that needs stack: runs on a side stack when one is free.
+void RecordOnSideStack(void* arg) {
+  const Sample& sample = *static_cast<const Sample*>(arg);
   Profiler& p = g_profiler;
-  p.stats.samples.fetch_add(1, std::memory_order_relaxed);
-  CheckDumpSignalOwnership();
   FaultMaybeRaiseInUnwind();
-  // Sized to the configured depth, not the maximum: this runs on the program's stack, which may
-  // be a 16 KiB thread stack or a small alternate signal stack (TORTURE.md G5).
+  // Sized to the configured depth, not the maximum: when no side stack is free this runs on the
+  // program's stack, which may be a 16 KiB thread stack or a small alternate signal stack.
   uint64_t* frames = static_cast<uint64_t*>(
       __builtin_alloca((p.config.depth + kCaptureSlack) * sizeof(uint64_t)));
   bool truncated = false;
@@ -99,12 +105,12 @@ void RecordAlloc(void* ptr, size_t size) {
   const int64_t stack = p.stacks.Intern(frames, depth);
   if (stack < 0) {
     p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
-  } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), size);
+  } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), sample.size);
              bucket < 0 || bucket >= LiveTable::kMaxBuckets) {
     p.stats.dropped_bucket_full.fetch_add(1, std::memory_order_relaxed);
   } else {
     FaultMaybeStallInsert();
-    if (p.live.Insert(ptr, static_cast<uint32_t>(bucket))) {
+    if (p.live.Insert(sample.ptr, static_cast<uint32_t>(bucket))) {
       // Counted only once the pointer is findable, so every counted alloc can be matched by its
       // free: a dropped sample never turns into a phantom leak.
       p.buckets.AddAlloc(static_cast<uint32_t>(bucket));
@@ -112,6 +118,17 @@ void RecordAlloc(void* ptr, size_t size) {
       p.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
     }
   }
+}
+
+}  // namespace
+
+void RecordAlloc(void* ptr, size_t size) {
+  ScopedGuard guard;  // taken here, on the program's stack: GuardIsStale compares its frame
+  const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
+  g_profiler.stats.samples.fetch_add(1, std::memory_order_relaxed);
+  CheckDumpSignalOwnership();
+  Sample sample{ptr, size};
+  RunOnSideStack(&RecordOnSideStack, &sample);
   errno = saved_errno;
 }
 

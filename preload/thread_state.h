@@ -2,7 +2,7 @@
 //
 // It is a plain struct in initial-exec TLS: zero-filled by the loader for every thread, no
 // constructor, no destructor, no __tls_get_addr call (which itself may malloc, TORTURE.md B1).
-// 32 bytes, far below the 256-byte budget for static TLS (B2). A thread that only frees, or that
+// 48 bytes, far below the 256-byte budget for static TLS (B2). A thread that only frees, or that
 // exits, leaves nothing behind.
 #pragma once
 
@@ -16,6 +16,7 @@ struct ThreadState {
   uint32_t guard;              // > 0 while this thread runs shim code: nested calls pass through
   uint32_t reserved;
   uintptr_t guard_frame;       // frame address where guard went from 0 to 1 (GuardIsStale)
+  uintptr_t side_stack;        // base of the side stack the thread is unwinding on, or 0
 };
 
 extern __thread ThreadState tls_state __attribute__((tls_model("initial-exec")));
@@ -39,8 +40,9 @@ class ScopedGuard {
 // us jumped out with siglongjmp, so the guard's scope never ended (TORTURE.md D4). `frame` is the
 // frame address of the hook asking, which calls the guarded code (RecordAlloc) itself: if it is
 // above the guard's frame on the same stack, the guarded frame cannot be live any more. A genuine
-// nested call (libunwind allocating, a handler on the same stack) runs deeper; a handler on an
-// alternate stack is told apart by sigaltstack(). Slow path only (a system call).
+// nested call (libunwind allocating, a handler on the same stack) runs deeper or on the thread's
+// side stack (side_stack.h); a handler on an alternate stack is told apart by sigaltstack().
+// Slow path only (a system call).
 bool GuardIsStale(const ThreadState& ts, uintptr_t frame);
 
 }  // namespace leaktrack

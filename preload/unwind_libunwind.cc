@@ -14,6 +14,8 @@
 
 #include "unwind.h"
 
+#include "side_stack.h"
+
 extern "C" const ElfW(Ehdr) __ehdr_start;  // provided by the linker: our own ELF header, mapped
 
 namespace leaktrack {
@@ -61,6 +63,7 @@ void InitUnwinder() {
   // deadlock). unw_backtrace keeps its own per-thread frame cache, so the cost is only paid on
   // that cache's misses.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
+  InitSideStacks();
   g_unwinder_state.store(2, std::memory_order_release);
   // Warm-up: libunwind's one-time initialisation (its memory-validation pipe and mincore probe)
   // happens here rather than inside some unlucky malloc later (libunwind #331, TORTURE.md I3).
