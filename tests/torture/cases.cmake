@@ -243,6 +243,17 @@ foreach(mode setuid umask)
   set_tests_properties(torture.SEC.${mode} PROPERTIES LABELS torture SKIP_RETURN_CODE 77
                        TIMEOUT 120 FIXTURES_REQUIRED lt_reliability)
 endforeach()
+# I1's secure-execution leg: the shim reaches setuid/setgid/file-capability programs through
+# /etc/ld.so.preload (of a private mount namespace) and must stay passive there.
+lt_torture_prog(getenv_spy SHARED SOURCES progs/getenv_spy_lib.c LIBS dl)
+foreach(kind setuid setgid fcaps)
+  add_test(NAME torture.I1.ld_so_preload_${kind}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/secure_preload.sh ${kind}
+                   $<TARGET_FILE:leaktrack_preload> ${B}/libgetenv_spy.so ${B}/security_probe
+                   ${LT_TORTURE_WORK}/I1.ld_so_preload_${kind} ${LT_TORTURE_RESULTS})
+  set_tests_properties(torture.I1.ld_so_preload_${kind} PROPERTIES LABELS torture
+                       SKIP_RETURN_CODE 77 TIMEOUT 120 FIXTURES_REQUIRED lt_reliability)
+endforeach()
 lt_torture_case(SEC no_listener PRIORITY P1
   HOW "after two dumps the process holds no socket at all (no listener, no connection)"
   OPTS --min-dumps 2

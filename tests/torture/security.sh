@@ -2,6 +2,7 @@
 # Security checks of the shim (registered as torture.SEC.*; see cases.cmake):
 #   setuid  a setuid-root copy of a probe, run as nobody via setpriv with LD_PRELOAD=<abs shim>:
 #           the shim must not be mapped (secure-execution mode) and nothing may be written
+#           (the shim reaching such a program via /etc/ld.so.preload: secure_preload.sh, I1)
 #   umask   with umask 000 every dump is still mode 0600
 # Usage: security.sh setuid|umask SHIM PROBE WORK RESULTS   exit 0 pass, 1 fail, 77 skip
 # The verdict is recorded in RESULTS for docs/RELIABILITY.md.

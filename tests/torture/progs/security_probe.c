@@ -4,10 +4,16 @@
  *   sockets   allocates, dumps twice, then prints how many sockets the process holds (the
  *             shim must never open a socket, let alone a listener)
  *   occupied  a regular file already sits at leaktrack.<pid>.<0..31>.pb.gz: dumping must not
- *             overwrite or truncate it */
+ *             overwrite or truncate it
+ *   secure    the shim installed through /etc/ld.so.preload (secure_preload.sh): prints what a
+ *             passive shim must leave as it was. Lines starting "shim " depend on the shim being
+ *             there; every other line must be the same with and without it. Asks for a dump
+ *             (signal, leaktrack_dump) only where the shim took the signal / exports the API */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include "torture_util.h"
@@ -38,8 +44,43 @@ static int CountSockets(void) {
   return n;
 }
 
+static int CountThreads(void) {
+  DIR* d = opendir("/proc/self/task");
+  struct dirent* e;
+  int n = 0;
+  while (d != NULL && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+  if (d != NULL) closedir(d);
+  return n;
+}
+
+static int Secure(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);  // a dump signal that kills us must not lose lines
+  printf("shim mapped=%d\n", ShimMapped());
+  printf("ids uid=%d euid=%d gid=%d egid=%d at_secure=%lu\n", (int)getuid(), (int)geteuid(),
+         (int)getgid(), (int)getegid(), getauxval(AT_SECURE));
+  // ld.so strips only its own list of unsafe variables in secure mode: LEAKTRACK_* stay
+  // visible, so a shim that read them would find them.
+  printf("env LEAKTRACK_DIR=%s LD_PRELOAD=%s\n", getenv("LEAKTRACK_DIR") ? "set" : "unset",
+         getenv("LD_PRELOAD") ? "set" : "unset");
+  struct sigaction old;
+  T_CHECK(sigaction(SIGUSR2, NULL, &old) == 0, "sigaction");
+  const int handled = (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL;
+  printf("SIGUSR2 handler=%s\n", handled ? "installed" : "default");
+  printf("threads=%d\n", CountThreads());
+  int (*api)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "leaktrack_dump");
+  if (api != NULL) printf("shim leaktrack_dump()=%d\n", api());
+  if (handled) {
+    printf("shim SIGUSR2 sent\n");
+    kill(getpid(), SIGUSR2);
+  }
+  for (int i = 0; i < 2000; i++) TEscape(malloc((size_t)(i % 100) * 64 + 1));
+  TSleepMs(300);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  T_CHECK(argc > 1, "usage: security_probe maps|sockets|occupied");
+  T_CHECK(argc > 1, "usage: security_probe maps|sockets|occupied|secure");
+  if (strcmp(argv[1], "secure") == 0) return Secure();
   for (int i = 0; i < 2000; i++) TEscape(malloc((size_t)(i % 100) * 64 + 1));
   if (strcmp(argv[1], "maps") == 0) {
     int mapped = ShimMapped();
