@@ -15,7 +15,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(heaptrack redis-server redis-tools valgrind linux-perf libtcmalloc-minimal4) ;;
     --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
-                           libpython3.11-testsuite libmimalloc-dev) ;;
+                           libpython3.11-testsuite libmimalloc-dev libcap2-bin) ;;
     *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
   esac
 done
