@@ -10,6 +10,7 @@
 #include "profiler.h"
 #include "raw_log.h"
 #include "real_alloc.h"
+#include "signal_hooks.h"
 #include "thread_state.h"
 #include "unwind.h"
 
@@ -19,6 +20,9 @@ namespace {
 __attribute__((constructor)) void LeaktrackInit() {
   RememberStderr();
   if (!EnsureRealResolved()) return;
+  // First, whatever state we end in, and while dlsym is safe to call: from now on the program's
+  // sigaction/signal calls forward without a lookup (they may come from signal handlers).
+  ResolveRealSignalFunctions();
   if (!EnsureProfilerInit()) return;
   ScopedGuard guard;
   // If the executable or an earlier preload defines malloc, that one serves the program and we
