@@ -199,6 +199,11 @@ void LoadConfigFromEnv(Config* c) {
     if (ParseBool(v, &b)) c->at_exit = b;
     else RawLog("invalid LEAKTRACK_AT_EXIT=\"%s\" (want 1 or 0); using 0", v);
   }
+  if ((v = getenv("LEAKTRACK_FOLLOW_EXEC")) != nullptr) {
+    bool b;
+    if (ParseBool(v, &b)) c->follow_exec = b;
+    else RawLog("invalid LEAKTRACK_FOLLOW_EXEC=\"%s\" (want 1 or 0); using 1", v);
+  }
   if ((v = getenv("LEAKTRACK_MAX_LIVE")) != nullptr) {
     if (ParseSize(v, 1024, 1ull << 26, &n)) c->max_live = RoundUpPow2(n);
     else RawLog("invalid LEAKTRACK_MAX_LIVE=\"%s\" (want 1024..67108864); using %lu", v,

@@ -19,6 +19,7 @@ struct Config {
   bool at_exit = false;              // LEAKTRACK_AT_EXIT
   uint64_t max_live = 1u << 18;      // LEAKTRACK_MAX_LIVE: live sampled allocations (power of 2)
   uint64_t max_stacks = 1u << 14;    // LEAKTRACK_MAX_STACKS: distinct stacks (power of 2)
+  bool follow_exec = true;           // LEAKTRACK_FOLLOW_EXEC: 0 = programs we exec do not load us
 };
 
 constexpr int kMaxDepth = 256;

@@ -15,11 +15,15 @@
 #include "internal_alloc.h"
 #include "profiler.h"
 #include "raw_log.h"
+#include "signal_hooks.h"
 
 namespace leaktrack {
 namespace {
 
-std::atomic<bool> g_handler_ours{false};  // our handler was installed and not yet replaced
+std::atomic<bool> g_installed{false};     // we installed our handler at start-up
+std::atomic<bool> g_handler_ours{false};  // ... and, as far as we know, it is still in place
+std::atomic<bool> g_logged_taken{false};  // each of the two messages is logged once
+std::atomic<bool> g_logged_back{false};
 std::atomic<uint32_t> g_ownership_checks{0};
 std::atomic<bool> g_dumping{false};
 std::atomic<bool> g_pending{false};
@@ -114,7 +118,44 @@ void AtForkChild() {
   StartIntervalThread();
 }
 
+bool IsOurHandler(const struct sigaction& sa) {
+  return (sa.sa_flags & SA_SIGINFO) != 0 && sa.sa_sigaction == &OnDumpSignal;
+}
+
+// The exchanges make each transition happen once even when threads race: only the thread that
+// flips the flag may log, and only the first flip in each direction logs at all.
+void NoteTaken(int sig) {
+  if (!g_handler_ours.exchange(false, std::memory_order_relaxed)) return;
+  if (g_logged_taken.exchange(true, std::memory_order_relaxed)) return;
+  char name[32];
+  RawLog("%s is taken by the program (it installed its own handler); dumps on signal are off "
+         "(set LEAKTRACK_SIGNAL to a free signal, e.g. RTMIN+3)",
+         SignalName(sig, name, sizeof(name)));
+}
+
+void NoteHandedBack(int sig) {
+  if (g_handler_ours.exchange(true, std::memory_order_relaxed)) return;
+  if (g_logged_back.exchange(true, std::memory_order_relaxed)) return;
+  char name[32];
+  RawLog("%s is leaktrack's again (the program restored our handler); dumps on signal are on",
+         SignalName(sig, name, sizeof(name)));
+}
+
 }  // namespace
+
+void NoteSignalDispositionChanged(int sig) {
+  // g_installed pairs with the release store in InstallDumpTriggers: config.signal is set then.
+  if (!g_installed.load(std::memory_order_acquire) || sig != g_profiler.config.signal) return;
+  // Ask the kernel rather than trust the caller's argument: signal(), sigset() and friends
+  // describe the handler differently, and another thread may have changed it since.
+  struct sigaction now;
+  if (RealSigaction(sig, nullptr, &now) != 0) return;
+  if (IsOurHandler(now)) {
+    NoteHandedBack(sig);
+  } else {
+    NoteTaken(sig);
+  }
+}
 
 void CheckDumpSignalOwnership() {
   if (!g_handler_ours.load(std::memory_order_relaxed)) return;
@@ -124,15 +165,11 @@ void CheckDumpSignalOwnership() {
   if (n >= 1024 && n % 64 != 0) return;
   const int sig = g_profiler.config.signal;
   struct sigaction now;
-  if (sigaction(sig, nullptr, &now) != 0) return;
-  if ((now.sa_flags & SA_SIGINFO) != 0 && now.sa_sigaction == &OnDumpSignal) return;
-  if (g_handler_ours.exchange(false, std::memory_order_relaxed)) {
-    char name[32];
-    RawLog("%s is taken by the program (it installed its own handler); dumps on signal are off "
-           "(set LEAKTRACK_SIGNAL to a free signal, e.g. RTMIN+3)",
-           SignalName(sig, name, sizeof(name)));
-  }
+  if (RealSigaction(sig, nullptr, &now) != 0) return;
+  if (!IsOurHandler(now)) NoteTaken(sig);
 }
+
+bool DumpSignalIsOursForTesting() { return g_handler_ours.load(std::memory_order_relaxed); }
 
 bool DumpNow() {
   if (g_profiler.state.load(std::memory_order_acquire) != State::kActive) return false;
@@ -154,7 +191,7 @@ void InstallDumpTriggers() {
   if (c.signal != 0) {
     struct sigaction old;
     char name[32];
-    if (sigaction(c.signal, nullptr, &old) == 0 &&
+    if (RealSigaction(c.signal, nullptr, &old) == 0 &&
         ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL)) {
       RawLog("%s is taken by the program; dumps on signal are off (set LEAKTRACK_SIGNAL to a "
              "free signal, e.g. RTMIN+3)", SignalName(c.signal, name, sizeof(name)));
@@ -166,8 +203,9 @@ void InstallDumpTriggers() {
       // SA_ONSTACK: run on the thread's alternate stack if it has one (Go, coroutines).
       sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
       sigfillset(&sa.sa_mask);
-      if (sigaction(c.signal, &sa, nullptr) == 0) {
-        g_handler_ours.store(true, std::memory_order_release);
+      if (RealSigaction(c.signal, &sa, nullptr) == 0) {
+        g_handler_ours.store(true, std::memory_order_relaxed);
+        g_installed.store(true, std::memory_order_release);  // pairs with NoteSignal...Changed
       } else {
         RawLog("cannot install the %s handler (%s); dumps on signal are off",
                SignalName(c.signal, name, sizeof(name)), ErrnoName(errno));

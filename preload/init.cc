@@ -7,9 +7,11 @@
 #include <dlfcn.h>
 
 #include "dump_trigger.h"
+#include "follow_exec.h"
 #include "profiler.h"
 #include "raw_log.h"
 #include "real_alloc.h"
+#include "signal_hooks.h"
 #include "thread_state.h"
 #include "unwind.h"
 
@@ -19,7 +21,13 @@ namespace {
 __attribute__((constructor)) void LeaktrackInit() {
   RememberStderr();
   if (!EnsureRealResolved()) return;
-  if (!EnsureProfilerInit()) return;
+  // First, whatever state we end in, and while dlsym is safe to call: from now on the program's
+  // sigaction/signal calls forward without a lookup (they may come from signal handlers).
+  ResolveRealSignalFunctions();
+  const bool active = EnsureProfilerInit();
+  // Whether or not we profile this process, the programs it runs are as the user asked (C3).
+  if (!g_profiler.config.follow_exec) StopFollowingExec();
+  if (!active) return;
   ScopedGuard guard;
   // If the executable or an earlier preload defines malloc, that one serves the program and we
   // would only see the odd function it lacks: stay passive rather than report nonsense (F1/F2).

@@ -22,7 +22,8 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack run [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG] -- CMD ARGS...\n"
+    "usage: leaktrack run [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG]\n"
+    "                     [--no-follow-exec] -- CMD ARGS...\n"
     "\n"
     "Runs CMD with the leaktrack shim (libleaktrack.so) preloaded, prepended to any existing\n"
     "LD_PRELOAD. Dumps appear as D/leaktrack.<pid>.<seq>.pb.gz.\n"
@@ -32,6 +33,8 @@ const char kHelp[] =
     "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
     "  --at-exit     dump once more when CMD exits (LEAKTRACK_AT_EXIT=1)\n"
     "  --signal SIG  dump signal, e.g. USR2 (default), USR1, RTMIN+3, 0 = none (LEAKTRACK_SIGNAL)\n"
+    "  --no-follow-exec  programs CMD runs are not profiled: the shim takes itself out of their\n"
+    "                LD_PRELOAD, other preloads stay (LEAKTRACK_FOLLOW_EXEC=0)\n"
     "\n"
     "Refuses statically linked programs and programs linked against libasan/libtsan.\n"
     "Exit codes: CMD's own status; 1 refused or shim not found; 2 usage error;\n"
@@ -116,6 +119,8 @@ int RunCommand(int argc, char** argv, int first) {
       if (missing || !ParseSeconds(value, &seconds))
         return Fail(kCmd, "--interval needs a number of seconds", kExitUsage);
       env.emplace_back("LEAKTRACK_INTERVAL", value);
+    } else if (args.Flag("--no-follow-exec")) {
+      env.emplace_back("LEAKTRACK_FOLLOW_EXEC", "0");
     } else if (args.Flag("--at-exit")) {
       env.emplace_back("LEAKTRACK_AT_EXIT", "1");
     } else if (args.Option("--signal", &value, &missing)) {

@@ -85,14 +85,21 @@ TEST(ConfigTest, LoadFromEnvKeepsDefaultsOnBadValues) {
   setenv("LEAKTRACK_RATE", "bogus", 1);
   setenv("LEAKTRACK_DEPTH", "32", 1);
   setenv("LEAKTRACK_MAX_LIVE", "5000", 1);
+  setenv("LEAKTRACK_FOLLOW_EXEC", "maybe", 1);
   Config c;
   LoadConfigFromEnv(&c);
+  EXPECT_TRUE(c.follow_exec);
   EXPECT_EQ(c.rate, 524288u);
   EXPECT_EQ(c.depth, 32);
   EXPECT_EQ(c.max_live, 8192u);  // rounded up to a power of two
   unsetenv("LEAKTRACK_RATE");
   unsetenv("LEAKTRACK_DEPTH");
   unsetenv("LEAKTRACK_MAX_LIVE");
+  setenv("LEAKTRACK_FOLLOW_EXEC", "0", 1);
+  Config d;
+  LoadConfigFromEnv(&d);
+  EXPECT_FALSE(d.follow_exec);
+  unsetenv("LEAKTRACK_FOLLOW_EXEC");
 }
 
 }  // namespace

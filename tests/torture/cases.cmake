@@ -95,9 +95,17 @@ lt_torture_case(D1 sig_midupdate PRIORITY P0 NEEDS_FI RATES 1
 
 lt_torture_prog(usr2_owner SOURCES progs/usr2_owner.c)
 lt_torture_case(D2 usr2_owner_after PRIORITY P0
-  HOW "program installs a counting SIGUSR2 handler in main and sends 10: counts 10, no dump, the shim logs that the signal is taken"
-  OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken"
+  HOW "program installs a counting SIGUSR2 handler in main (sigaction) and sends 10: counts 10, no dump, the shim logs once that the signal is taken (seen by its sigaction wrapper, at any rate)"
+  OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken" --max-shim-log-lines 1
   COMMAND ${B}/usr2_owner after)
+lt_torture_case(D2 usr2_owner_after_signal PRIORITY P0
+  HOW "as usr2_owner_after, with signal() instead of sigaction()"
+  OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken" --max-shim-log-lines 1
+  COMMAND ${B}/usr2_owner after_signal)
+lt_torture_case(D2 usr2_owner_restore PRIORITY P0
+  HOW "program saves the old SIGUSR2 action (the shim's: a query tells the truth), counts 10 with its own handler, restores the saved action: the signal dumps again; one log line each way"
+  OPTS --min-dumps 1 --expect-shim-log "SIGUSR2 is taken" --expect-shim-log "SIGUSR2 is leaktrack's again" --max-shim-log-lines 2
+  COMMAND ${B}/usr2_owner restore)
 lt_torture_case(D2 usr2_owner_before PRIORITY P0
   HOW "handler installed from .preinit_array, before the shim's constructor: counts 10, no dump"
   OPTS --max-dumps 0

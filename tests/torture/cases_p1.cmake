@@ -119,6 +119,10 @@ lt_torture_case(C3 exec_tree PRIORITY P1
   HOW "libexec_mark.so preloaded before the shim - system(\"sh -c ./child\"), posix_spawn, exec of a -static child report whether each preload is named/mapped (shim lines normalised to consistent yes/no) - LD_PRELOAD=shim ldd /bin/true and bash -c true rc 0 - at-exit dumps, one file per pid"
   OPTS --preload-before ${B}/libexec_mark.so --env LEAKTRACK_AT_EXIT=1 --min-dumps 4
   COMMAND ${B}/exec_tree tree ${B} $<TARGET_FILE:leaktrack_preload>)
+lt_torture_case(C3 exec_tree_nofollow PRIORITY P1
+  HOW "as exec_tree with LEAKTRACK_FOLLOW_EXEC=0 in the shim run: children that inherit the environment see LD_PRELOAD without the shim (libexec_mark.so kept) and do not map it; the explicit LD_PRELOAD=shim legs still run; only those and the parent dump"
+  OPTS --preload-before ${B}/libexec_mark.so --env LEAKTRACK_AT_EXIT=1 --shim-env LEAKTRACK_FOLLOW_EXEC=0 --min-dumps 1
+  COMMAND ${B}/exec_tree tree ${B} $<TARGET_FILE:leaktrack_preload>)
 # The 32-bit child is built freestanding with ld -m elf_i386 against libc6-i386's libc.so.6,
 # so it needs neither gcc-multilib nor libc6-dev-i386; only the 32-bit loader and libc.
 set(LT_M32_CHILD ${B}/exec_tree_child32)
@@ -160,7 +164,11 @@ else()
   set(LT_M32_CMD sh -c "echo 'SKIP: 32-bit leg: ${LT_M32_REASON}'; exit 77")
 endif()
 lt_torture_case(C3 exec_tree_m32 PRIORITY P1
-  HOW "posix_spawn of a 32-bit child (freestanding, linked against libc6-i386) with the 64-bit shim and libexec_mark.so in LD_PRELOAD: same report, status and stderr as baseline"
+  HOW "LEAKTRACK_FOLLOW_EXEC=0: posix_spawn of a 32-bit child (freestanding, linked against libc6-i386) from a parent with libexec_mark.so and the 64-bit shim in LD_PRELOAD: the shim took itself out, so same report, status and stderr (the loader's one line for libexec_mark.so) as baseline"
+  OPTS --preload-before ${B}/libexec_mark.so --shim-env LEAKTRACK_FOLLOW_EXEC=0
+  COMMAND ${LT_M32_CMD})
+lt_torture_case(C3 exec_tree_m32_follow PRIORITY P1
+  HOW "as exec_tree_m32 with follow-exec on (the default): the 32-bit child inherits the 64-bit shim path"
   OPTS --preload-before ${B}/libexec_mark.so
   COMMAND ${LT_M32_CMD})
 

@@ -14,7 +14,9 @@
  * baseline - not mapped and not named in LD_PRELOAD; shim run - a dynamic 64-bit child has the
  * shim mapped exactly when its LD_PRELOAD names it (follow-exec on or off both pass), a static
  * or 32-bit child never has it mapped. The other preload must be named in every child's
- * LD_PRELOAD (nobody strips it) and mapped in every dynamic 64-bit child. Children's stderr is
+ * LD_PRELOAD (nobody strips it) and mapped in every dynamic 64-bit child. With
+ * LEAKTRACK_FOLLOW_EXEC=0 in the shim run, no child that inherited the environment may name or
+ * map the shim (it took itself out of LD_PRELOAD at start-up). Children's stderr is
  * the parent's, compared as is: a loader warning (e.g. "wrong ELF class" for the 32-bit child
  * under a 64-bit LD_PRELOAD) that the baseline does not print fails the case. */
 #define _GNU_SOURCE
@@ -113,7 +115,12 @@ static void Report(const char* leg, int status, const char* out, int is_m32) {
     return;
   }
   int dynamic64 = !is_static && !is_m32;
-  int consistent = TShimLoaded() ? (dynamic64 ? shim_mapped == shim_env : !shim_mapped)
+  /* LEAKTRACK_FOLLOW_EXEC=0 (shim run only): the shim took itself out of LD_PRELOAD, so a child
+   * that inherited the environment must neither name nor map it. */
+  const char* follow = getenv("LEAKTRACK_FOLLOW_EXEC");
+  int no_follow = follow != NULL && strcmp(follow, "0") == 0;
+  int consistent = TShimLoaded() ? (dynamic64 ? shim_mapped == shim_env : !shim_mapped) &&
+                                       !(no_follow && (shim_env || shim_mapped))
                                  : (!shim_mapped && !shim_env);
   printf("%s: %s, child %s static=%d, other preload named=%s mapped=%s (expected %s), "
          "leaktrack mapping consistent: %s, work=%ld\n",
