@@ -4,7 +4,7 @@ BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test demo bench check-asan check-tsan fuzz install clean
+.PHONY: all deps test torture-full demo bench check-asan check-tsan fuzz install clean
 
 all: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_BUILD_TESTS=OFF \
@@ -20,6 +20,13 @@ test:
 	cmake -S . -B $(BUILD)-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_FAULT_INJECTION=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD)-test -j $(JOBS)
 	cd $(BUILD)-test && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The torture matrix at TORTURE.md's full loads (CI runs it CI-sized; this takes ~30 min).
+torture-full:
+	@bash scripts/install-deps.sh --services
+	cmake -S . -B $(BUILD)-full -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_FAULT_INJECTION=ON -DLEAKTRACK_TORTURE_FULL=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD)-full -j $(JOBS)
+	cd $(BUILD)-full && ctest --output-on-failure -j $(JOBS) -L '^torture$$'
 
 # The leak hunt, end to end (see README).
 demo: all
@@ -43,4 +50,4 @@ install: all
 	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-test $(BUILD)-asan $(BUILD)-tsan
+	rm -rf $(BUILD) $(BUILD)-test $(BUILD)-full $(BUILD)-asan $(BUILD)-tsan

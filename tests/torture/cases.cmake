@@ -31,14 +31,15 @@ lt_torture_case(A2 early_after_shim PRIORITY P0
 
 lt_torture_prog(hostile_calls SOURCES progs/hostile_calls.c LIBS Threads::Threads)
 lt_torture_prog(hostile SHARED SOURCES progs/hostile_lib.c LIBS dl)
+lt_load(hostile_s 2 20)
 lt_torture_case(A3 hostile_before_shim PRIORITY P0
-  HOW "libhostile.so (open/openat/fopen/sigprocmask/pthread_sigmask/localtime_r/pthread_getattr_np wrappers that malloc+dlsym) before the shim - 8 threads 2 s (TORTURE: 20 s), getattr loop, dumps every 0.1 s and on SIGUSR2"
+  HOW "libhostile.so (open/openat/fopen/sigprocmask/pthread_sigmask/localtime_r/pthread_getattr_np wrappers that malloc+dlsym) before the shim - 8 threads ${hostile_s} s (TORTURE: 20 s), getattr loop, dumps every 0.1 s and on SIGUSR2"
   OPTS --preload-before ${B}/libhostile.so --env LEAKTRACK_INTERVAL=0.1 --min-dumps 2
-  COMMAND ${B}/hostile_calls 2)
+  COMMAND ${B}/hostile_calls ${hostile_s})
 lt_torture_case(A3 hostile_after_shim PRIORITY P0
   HOW "as hostile_before_shim with libhostile.so after the shim"
   OPTS --preload-after ${B}/libhostile.so --env LEAKTRACK_INTERVAL=0.1 --min-dumps 2
-  COMMAND ${B}/hostile_calls 2)
+  COMMAND ${B}/hostile_calls ${hostile_s})
 
 # ---- B. TLS and threads --------------------------------------------------------------------
 lt_torture_prog(dyn_tls SOURCES progs/dyn_tls.c LIBS dl Threads::Threads)
@@ -62,19 +63,21 @@ lt_torture_case(B3 thread_storm PRIORITY P0 TIMEOUT 120
 
 # ---- C. Process lifecycle ------------------------------------------------------------------
 lt_torture_prog(fork_storm SOURCES progs/fork_storm.c LIBS Threads::Threads)
+lt_load(forks 300 2000)
 lt_torture_case(C1 fork_storm PRIORITY P0 TIMEOUT 120
-  HOW "4 threads churn malloc/realloc/free while main forks 300 times (TORTURE: 2000) - each child allocates, joins a thread, dumps and must exit 0 within 5 s"
+  HOW "4 threads churn malloc/realloc/free while main forks ${forks} times (TORTURE: 2000) - each child allocates, joins a thread, dumps and must exit 0 within 5 s"
   OPTS --min-dumps 1
-  COMMAND ${B}/fork_storm churn 300)
+  COMMAND ${B}/fork_storm churn ${forks})
 lt_torture_case(C1 fork_stalled_insert PRIORITY P0 NEEDS_FI RATES 1
   HOW "LEAKTRACK_TEST_STALL_INSERT=3000:1500 parks a thread inside a table insert while main forks 100 children that allocate"
   OPTS --shim-env LEAKTRACK_TEST_STALL_INSERT=3000:1500 --min-dumps 1
   COMMAND ${B}/fork_storm stall 100)
 
 lt_torture_prog(exit_paths SOURCES progs/exit_paths.cc LIBS Threads::Threads)
+lt_load(exit_runs 40 200)
 lt_torture_case(C4 exit_paths PRIORITY P0 TIMEOUT 120
-  HOW "exit(0) 50 ms into 8 allocating threads x40 runs (TORTURE: 200), each < 2 s - late allocation from preinit-atexit, static and thread_local destructors, detached thread - _exit/_Exit/quick_exit - abort() keeps SIGABRT + core"
-  COMMAND ${B}/exit_paths 40)
+  HOW "exit(0) 50 ms into 8 allocating threads x${exit_runs} runs (TORTURE: 200), each < 2 s - late allocation from preinit-atexit, static and thread_local destructors, detached thread - _exit/_Exit/quick_exit - abort() keeps SIGABRT + core"
+  COMMAND ${B}/exit_paths ${exit_runs})
 
 lt_torture_prog(daemonize_fds SOURCES progs/daemonize_fds.c LIBS Threads::Threads)
 lt_torture_case(C5 daemonize_fds PRIORITY P0
@@ -206,10 +209,11 @@ lt_torture_case(G2 no_cfi PRIORITY P0
 lt_torture_prog(dlstress SOURCES progs/dlstress.c LIBS dl Threads::Threads)
 lt_torture_prog(dla SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=1)
 lt_torture_prog(dlb SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=2)
+lt_load(dlstress_s 4 60)
 lt_torture_case(G3 dlstress PRIORITY P0 TIMEOUT 90
-  HOW "2 threads dlopen/dlclose libs whose ctor/dtor allocate, 2 threads allocate 30 deep, 1 thread loops dl_iterate_phdr, dumps every 0.1 s + SIGUSR2 - 4 s (TORTURE: 60 s)"
+  HOW "2 threads dlopen/dlclose libs whose ctor/dtor allocate, 2 threads allocate 30 deep, 1 thread loops dl_iterate_phdr, dumps every 0.1 s + SIGUSR2 - ${dlstress_s} s (TORTURE: 60 s)"
   OPTS --env LEAKTRACK_INTERVAL=0.1 --min-dumps 2
-  COMMAND ${B}/dlstress 4 ${B}/libdla.so ${B}/libdlb.so)
+  COMMAND ${B}/dlstress ${dlstress_s} ${B}/libdla.so ${B}/libdlb.so)
 
 # ---- I. Environment and output -------------------------------------------------------------
 lt_torture_prog(dump_fail_matrix SOURCES progs/dump_fail_matrix.c)

@@ -9,14 +9,15 @@ lt_torture_case(B4 sigwait_daemon PRIORITY P1
   COMMAND ${B}/userns_first sigwait)
 
 lt_torture_prog(spawn_storm SOURCES progs/spawn_storm.c LIBS Threads::Threads)
+lt_load(spawns 150 2500)
 lt_torture_case(C2 spawn_storm PRIORITY P1 TIMEOUT 90
-  HOW "2 threads x 150 posix_spawn + vfork/execve of /bin/true (TORTURE: 5000) while 2 threads allocate - afterwards 30 x 6007 B still sampled (rate 1)"
+  HOW "2 threads x ${spawns} posix_spawn + vfork/execve of /bin/true (TORTURE: 5000) while 2 threads allocate - afterwards 30 x 6007 B still sampled (rate 1)"
   OPTS --env LEAKTRACK_AT_EXIT=1 --expect-live 6007:30
-  COMMAND ${B}/spawn_storm 150)
+  COMMAND ${B}/spawn_storm ${spawns})
 lt_torture_case(C2 spawn_dirty_vfork PRIORITY P1 TIMEOUT 90
   HOW "as spawn_storm, but the vfork child mallocs and frees before execve (against POSIX)"
   OPTS --env LEAKTRACK_AT_EXIT=1 --expect-live 6007:30
-  COMMAND ${B}/spawn_storm 150 dirty)
+  COMMAND ${B}/spawn_storm ${spawns} dirty)
 
 lt_torture_prog(signalfd_owner SOURCES progs/signalfd_owner.c LIBS Threads::Threads)
 lt_torture_case(D3 signalfd_owner PRIORITY P1
