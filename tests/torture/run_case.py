@@ -260,8 +260,15 @@ def validate_dumps(a, dumps_dir, main_pid, problems, notes):
     for pid, s in seqs.items():
         if len(set(s)) != len(s):
             problems.append(f"pid {pid}: duplicate sequence numbers {s}")
-    pick = found if len(found) <= MAX_VALIDATED_DUMPS else (
-        found[:MAX_VALIDATED_DUMPS // 2] + found[-MAX_VALIDATED_DUMPS // 2:])
+    # Many dumps (children's): validate a sample, but always every dump of the main pid. Sorted by
+    # pid, the main pid is not always first: pids wrap (pid_max is 32768 on a 2-core machine), and
+    # leaving it out of the sample made C2.spawn_storm fail once with "no validated dump".
+    if len(found) <= MAX_VALIDATED_DUMPS:
+        pick = found
+    else:
+        others = [f for f in found if f[0] != main_pid]
+        pick = sorted([f for f in found if f[0] == main_pid] + others[:MAX_VALIDATED_DUMPS // 2] +
+                      others[-MAX_VALIDATED_DUMPS // 2:])
     raw_of, space_of = {}, {}
     for pid, seq, name in pick:
         path = os.path.join(dumps_dir, name)
