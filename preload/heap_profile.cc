@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "departed_resolver.h"
 #include "proc_maps.h"
 #include "proto_writer.h"
 #include "raw_log.h"
@@ -48,42 +49,50 @@ class StringTable {
   int count_ = 0;
 };
 
-// Open-addressing map from frame address to Location id (1-based, dense).
+// Open-addressing map from (frame address, departed mapping id) to Location id (1-based,
+// dense). The mapping is 0 for addresses the live mappings resolve; an address of a library
+// that was unloaded before the dump gets the departed mapping it ran in, so one address can have
+// several Locations, each naming its own Mapping (departed_resolver.h).
 class LocationIndex {
  public:
   bool Init(Arena* arena, uint64_t max_addresses) {
     cap_ = 16;
     while (cap_ < max_addresses * 2) cap_ <<= 1;
     keys_ = arena->AllocArray<uint64_t>(cap_);
+    key_maps_ = arena->AllocArray<uint32_t>(cap_);
     ids_ = arena->AllocArray<uint32_t>(cap_);
     order_ = arena->AllocArray<uint64_t>(max_addresses + 1);
+    order_maps_ = arena->AllocArray<uint32_t>(max_addresses + 1);
     max_ = max_addresses;
-    return keys_ != nullptr && ids_ != nullptr && order_ != nullptr;
+    return keys_ != nullptr && key_maps_ != nullptr && ids_ != nullptr && order_ != nullptr &&
+           order_maps_ != nullptr;
   }
-  // Number of these addresses not in the index yet.
-  uint64_t CountMissing(const uint64_t* addresses, int n) const {
+  // Number of these (address, mapping) pairs not in the index yet.
+  uint64_t CountMissing(const uint64_t* addresses, const uint32_t* maps, int n) const {
     uint64_t missing = 0;
-    for (int i = 0; i < n; ++i) missing += Find(addresses[i]) == 0;
+    for (int i = 0; i < n; ++i) missing += Find(addresses[i], maps[i]) == 0;
     return missing;
   }
-  uint32_t Find(uint64_t address) const {
+  uint32_t Find(uint64_t address, uint32_t map) const {
     const uint64_t key = address + 1;
-    for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> 20;; ++i) {
+    for (uint64_t i = Home(key, map);; ++i) {
       i &= cap_ - 1;
-      if (keys_[i] == key) return ids_[i];
+      if (keys_[i] == key && key_maps_[i] == map) return ids_[i];
       if (keys_[i] == 0) return 0;
     }
   }
-  // Returns the id, adding the address if new; 0 if full (callers check CountMissing first).
-  uint32_t Id(uint64_t address) {
+  // Returns the id, adding the pair if new; 0 if full (callers check CountMissing first).
+  uint32_t Id(uint64_t address, uint32_t map) {
     const uint64_t key = address + 1;  // 0 marks an empty slot; address ~0 never occurs
-    for (uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> 20;; ++i) {
+    for (uint64_t i = Home(key, map);; ++i) {
       i &= cap_ - 1;
-      if (keys_[i] == key) return ids_[i];
+      if (keys_[i] == key && key_maps_[i] == map) return ids_[i];
       if (keys_[i] == 0) {
         if (count_ == max_) return 0;
         keys_[i] = key;
+        key_maps_[i] = map;
         order_[count_] = address;
+        order_maps_[count_] = map;
         ids_[i] = static_cast<uint32_t>(++count_);
         return ids_[i];
       }
@@ -91,11 +100,17 @@ class LocationIndex {
   }
   uint64_t count() const { return count_; }
   uint64_t address(uint64_t index) const { return order_[index]; }
+  uint32_t mapping(uint64_t index) const { return order_maps_[index]; }
 
  private:
+  static uint64_t Home(uint64_t key, uint32_t map) {
+    return ((key ^ (static_cast<uint64_t>(map) << 40)) * 0x9E3779B97F4A7C15ull) >> 20;
+  }
   uint64_t* keys_ = nullptr;
+  uint32_t* key_maps_ = nullptr;
   uint32_t* ids_ = nullptr;
   uint64_t* order_ = nullptr;
+  uint32_t* order_maps_ = nullptr;
   uint64_t cap_ = 0;
   uint64_t max_ = 0;
   uint64_t count_ = 0;
@@ -167,7 +182,8 @@ DumpPlan PlanDump(const Profiler& p) {
   const size_t raw = (1u << 20) + plan.samples * (64 + 4 * 11 + 40) + plan.frames * 11;
   plan.arena_bytes = (16u << 20)                               // maps text, scratch, zlib, slack
                      + 2 * raw                                 // raw profile + gzip copy
-                     + index_slots * 12 + plan.max_locations * 8;  // location index
+                     + index_slots * 16 + plan.max_locations * 12  // location index
+                     + DepartedMappings::kCapacity * (sizeof(DepartedMapping) + 16);
   return plan;
 }
 
@@ -185,11 +201,14 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
   char* scratch = static_cast<char*>(arena->Alloc(scratch_cap));
   char* scratch2 = static_cast<char*>(arena->Alloc(scratch_cap));
   const size_t cap = (1u << 20) + n_samples * (64 + 4 * 11 + 40) + n_frames * 16 +
-                     static_cast<size_t>(n_maps) * 512;
+                     (static_cast<size_t>(n_maps) + p.departed.count()) * 512;
   char* buf = static_cast<char*>(arena->Alloc(cap));
   uint64_t* ids = arena->AllocArray<uint64_t>(kMaxDepth);
+  uint32_t* frame_maps = arena->AllocArray<uint32_t>(kMaxDepth);
+  DepartedResolver departed;
   if (!strings.ok() || scratch == nullptr || scratch2 == nullptr || buf == nullptr ||
-      ids == nullptr || !locations.Init(arena, plan.max_locations)) {
+      ids == nullptr || frame_maps == nullptr || !locations.Init(arena, plan.max_locations) ||
+      !departed.Init(p.departed, arena, static_cast<uint32_t>(n_maps) + 1)) {
     return errno = ENOMEM, false;
   }
   ProtoWriter w(buf, cap);
@@ -207,14 +226,19 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     BucketTable::Snapshot b;
     const uint64_t* frames;
     int depth;
-    if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
+    uint32_t generation;
+    if (!p.buckets.Get(id, &b) || b.allocs == 0 ||
+        !p.stacks.Get(b.stack_id, &frames, &depth, &generation))
       continue;
+    for (int i = 0; i < depth; ++i) frame_maps[i] = departed.MappingId(frames[i], generation);
     // A stack interned after the plan may bring addresses the plan did not count: leave it for
     // the next dump rather than overflow the index. (Only *new* addresses count: most frames
     // are shared between stacks.)
-    if (locations.count() + locations.CountMissing(frames, depth) > plan.max_locations) continue;
+    if (locations.count() + locations.CountMissing(frames, frame_maps, depth) >
+        plan.max_locations)
+      continue;
     ++written;
-    for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i]);
+    for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i], frame_maps[i]);
     const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;
     int64_t values[4];
     ScaleHeapSample(b.allocs, b.size, p.config.rate, &values[0], &values[1]);
@@ -245,13 +269,28 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     if (maps[i].build_id[0] != '\0') m.Int(6, strings.Intern(maps[i].build_id));
     w.Message(kMapping, m);
   }
+  // Then the unloaded libraries that samples ran in (ids n_maps + 1, ...). They may overlap
+  // live mappings and each other: every Location names its own.
+  for (uint32_t i = 0; i < departed.used(); ++i) {
+    const DepartedMapping& d = departed.used_mapping(i);
+    ProtoWriter m(scratch, scratch_cap);
+    m.Int(1, n_maps + 1 + static_cast<int64_t>(i));
+    m.Int(2, static_cast<int64_t>(d.start));
+    m.Int(3, static_cast<int64_t>(d.limit));
+    m.Int(4, static_cast<int64_t>(d.offset));
+    m.Int(5, strings.Intern(d.path));
+    if (d.build_id[0] != '\0') m.Int(6, strings.Intern(d.build_id));
+    w.Message(kMapping, m);
+  }
 
   // Locations.
   for (uint64_t i = 0; i < locations.count(); ++i) {
     const uint64_t address = locations.address(i);
     ProtoWriter loc(scratch, scratch_cap);
     loc.Int(1, static_cast<int64_t>(i + 1));
-    const int mi = FindMapping(maps, n_maps, address);
+    const uint32_t departed_id = locations.mapping(i);
+    const int mi = departed_id != 0 ? static_cast<int>(departed_id) - 1
+                                    : FindMapping(maps, n_maps, address);
     if (mi >= 0) loc.Int(2, mi + 1);
     loc.Int(3, static_cast<int64_t>(address));
     w.Message(kLocation, loc);
@@ -270,18 +309,20 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
                            s.dropped_bucket_full.load(std::memory_order_relaxed);
   // Few comments: `go tool pprof -top` prints every one of them above the report.
   // What went wrong, if anything: our failures are reported here rather than to the program.
-  char* problems = static_cast<char*>(arena->Alloc(256, 1));
+  char* problems = static_cast<char*>(arena->Alloc(320, 1));
   if (problems != nullptr) {
-    RawFormat(problems, 256,
+    RawFormat(problems, 320,
               "dropped(live/stack/bucket table full)=%lu/%lu/%lu truncated_stacks=%lu "
-              "empty_stacks=%lu skipped_in_shim=%lu failed_dumps=%lu",
+              "empty_stacks=%lu skipped_in_shim=%lu failed_dumps=%lu "
+              "unloaded_code_untracked=%lu",
               static_cast<unsigned long>(s.dropped_live_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.dropped_stack_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.dropped_bucket_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.truncated_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.empty_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.reentrant_calls.load(std::memory_order_relaxed)),
-              static_cast<unsigned long>(s.dumps_failed.load(std::memory_order_relaxed)));
+              static_cast<unsigned long>(s.dumps_failed.load(std::memory_order_relaxed)),
+              static_cast<unsigned long>(p.departed.dropped()));
   }
   const char* comments[] = {
       ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.config.rate),

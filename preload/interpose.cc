@@ -1,4 +1,4 @@
-// The exported names: the malloc family and every C++ operator new/delete.
+// The exported names: the malloc family, every C++ operator new/delete, and dlclose.
 //
 // Each body only forwards to a hook (hooks.h), so all logic is testable without LD_PRELOAD.
 // exports.map makes these, and the small leaktrack_* control API, the only visible symbols.
@@ -18,6 +18,7 @@
 #include <new>
 
 #include "hooks.h"
+#include "unload_tracker.h"
 
 using leaktrack::HookFree;
 using leaktrack::HookMalloc;
@@ -46,6 +47,9 @@ LT_EXPORT void* pvalloc(size_t size) noexcept { return leaktrack::HookPvalloc(si
 LT_EXPORT size_t malloc_usable_size(void* ptr) noexcept {
   return leaktrack::HookMallocUsableSize(ptr);
 }
+
+// Unloading code: the dump must still name the library a sample ran in (unload_tracker.h).
+LT_EXPORT int dlclose(void* handle) noexcept { return leaktrack::HookDlclose(handle); }
 
 // ---- C++ ---------------------------------------------------------------------------------------
 namespace {

@@ -10,6 +10,7 @@
 #include "fault_injection.h"
 #include "internal_alloc.h"
 #include "raw_log.h"
+#include "recycled_code.h"
 #include "side_stack.h"
 #include "unwind.h"
 
@@ -27,11 +28,14 @@ bool MapTables(Profiler* p) {
   const size_t live_bytes = LiveTable::MemoryNeeded(c.max_live);
   const size_t stack_bytes = StackTable::MemoryNeeded(c.max_stacks);
   const size_t bucket_bytes = BucketTable::MemoryNeeded(buckets);
-  char* mem = static_cast<char*>(MapMemory(live_bytes + stack_bytes + bucket_bytes));
+  const size_t departed_bytes = DepartedMappings::MemoryNeeded();
+  char* mem =
+      static_cast<char*>(MapMemory(live_bytes + stack_bytes + bucket_bytes + departed_bytes));
   if (mem == nullptr) return false;
   p->live.Init(mem, c.max_live);
   p->stacks.Init(mem + live_bytes, c.max_stacks);
   p->buckets.Init(mem + live_bytes + stack_bytes, buckets);
+  p->departed.Init(mem + live_bytes + stack_bytes + bucket_bytes);
   return true;
 }
 
@@ -99,10 +103,17 @@ void RecordOnSideStack(void* arg) {
   uint64_t* frames = static_cast<uint64_t*>(
       __builtin_alloca((p.config.depth + kCaptureSlack) * sizeof(uint64_t)));
   bool truncated = false;
+  // Read before the walk: a library this stack runs through is unloaded, if ever, at this
+  // generation or a later one; one unloaded earlier has a smaller one (departed_mappings.h).
+  const uint32_t generation = p.departed.generation();
   const int depth = CaptureStack(frames, p.config.depth, &truncated);
   if (truncated) p.stats.truncated_stacks.fetch_add(1, std::memory_order_relaxed);
   if (depth == 0) p.stats.empty_stacks.fetch_add(1, std::memory_order_relaxed);
-  const int64_t stack = p.stacks.Intern(frames, depth);
+  // A stack through no address range that was ever unloaded resolves alike in every generation:
+  // key it as generation 0, so a program that keeps unloading plugins does not get a copy of
+  // each of its other stacks per dlclose.
+  const int64_t stack =
+      p.stacks.Intern(frames, depth, g_recycled_code.AnyIn(frames, depth) ? generation : 0);
   if (stack < 0) {
     p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
   } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), sample.size);

@@ -13,6 +13,7 @@
 #include <atomic>
 
 #include "config.h"
+#include "departed_mappings.h"
 #include "live_table.h"
 #include "stack_table.h"
 #include "thread_state.h"
@@ -39,6 +40,7 @@ struct Profiler {
   StackTable stacks;
   BucketTable buckets;
   LiveTable live;
+  DepartedMappings departed;  // code unloaded by dlclose, for the dump (unload_tracker.h)
   Stats stats;
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
 };

@@ -17,8 +17,9 @@ uint64_t FinishHash(uint64_t h) {
   return h != 0 ? h : 1;
 }
 
-uint64_t HashFrames(const uint64_t* frames, int depth) {
-  uint64_t h = 0x84222325cbf29ce4ull ^ static_cast<uint64_t>(depth);
+uint64_t HashFrames(const uint64_t* frames, int depth, uint32_t generation) {
+  uint64_t h = 0x84222325cbf29ce4ull ^ static_cast<uint64_t>(depth) ^
+               (static_cast<uint64_t>(generation) << 32);
   for (int i = 0; i < depth; ++i) h = (h ^ frames[i]) * 0x100000001b3ull;
   return FinishHash(h);
 }
@@ -72,31 +73,34 @@ void StackTable::Init(void* memory, uint64_t capacity) {
   mask_ = capacity - 1;
 }
 
-int64_t StackTable::Intern(const uint64_t* frames, int depth) {
+int64_t StackTable::Intern(const uint64_t* frames, int depth, uint32_t generation) {
   if (slots_ == nullptr) return -1;
   const size_t bytes = static_cast<size_t>(depth) * sizeof(uint64_t);
   return InternSlot(
-      slots_, mask_, HashFrames(frames, depth), kMaxProbe,
+      slots_, mask_, HashFrames(frames, depth, generation), kMaxProbe,
       [&](const Slot& slot) {
-        return static_cast<int>(slot.depth) == depth &&
+        return static_cast<int>(slot.depth) == depth && slot.generation == generation &&
                memcmp(frames_ + slot.offset, frames, bytes) == 0;
       },
       [&](Slot& slot) {
         const uint64_t offset = frames_next_.fetch_add(depth, std::memory_order_relaxed);
         if (offset + depth > frames_capacity_) return false;  // frame pool exhausted
         memcpy(frames_ + offset, frames, bytes);
-        slot.depth = static_cast<uint32_t>(depth);
+        slot.depth = static_cast<uint16_t>(depth);
+        slot.generation = static_cast<uint16_t>(generation);
         slot.offset = static_cast<uint32_t>(offset);
         return true;
       });
 }
 
-bool StackTable::Get(uint64_t id, const uint64_t** frames, int* depth) const {
+bool StackTable::Get(uint64_t id, const uint64_t** frames, int* depth,
+                     uint32_t* generation) const {
   if (id > mask_) return false;
   const Slot& slot = slots_[id];
   if (!Published(slot)) return false;
   *frames = frames_ + slot.offset;
   *depth = static_cast<int>(slot.depth);
+  if (generation != nullptr) *generation = slot.generation;
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Interned call stacks and the per-(stack, size) buckets that count sampled allocations.
 //
-// StackTable maps a stack (up to kMaxDepth program counters) to a small id; BucketTable maps
+// StackTable maps a stack (up to kMaxDepth program counters, plus the code generation it was
+// captured in: departed_mappings.h) to a small id; BucketTable maps
 // (stack id, object size) to a pair of monotonic counters: sampled allocations and sampled frees.
 // Like Go's mprof buckets, a bucket holds one object size, so the dump can unbias it exactly with
 // 1/p(size) (PPROF.md §5). In-use = allocs - frees, so a dump never needs the live table.
@@ -33,11 +34,13 @@ class StackTable {
   void Init(void* memory, uint64_t capacity);
 
   // Returns the id of this stack, interning it if new, or -1 when the table or the frame pool is
-  // full.
-  int64_t Intern(const uint64_t* frames, int depth);
+  // full. Equal frames captured in different code generations are different stacks: the same
+  // address may have belonged to another library (departed_mappings.h).
+  int64_t Intern(const uint64_t* frames, int depth, uint32_t generation = 0);
 
   // Reads a published stack. False for ids that are empty or still being written.
-  bool Get(uint64_t id, const uint64_t** frames, int* depth) const;
+  bool Get(uint64_t id, const uint64_t** frames, int* depth,
+           uint32_t* generation = nullptr) const;
 
   uint64_t capacity() const { return mask_ + 1; }
   uint64_t frames_used() const { return frames_next_.load(std::memory_order_relaxed); }
@@ -45,8 +48,9 @@ class StackTable {
  private:
   struct Slot {
     std::atomic<uint64_t> state;
-    uint32_t depth;
-    uint32_t offset;  // index of the first frame in frames_
+    uint32_t offset;      // index of the first frame in frames_
+    uint16_t depth;       // <= kMaxDepth
+    uint16_t generation;  // <= DepartedMappings::kMaxGeneration
   };
   Slot* slots_ = nullptr;
   uint64_t* frames_ = nullptr;

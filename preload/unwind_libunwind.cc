@@ -14,6 +14,7 @@
 
 #include "unwind.h"
 
+#include "recycled_code.h"
 #include "side_stack.h"
 
 extern "C" const ElfW(Ehdr) __ehdr_start;  // provided by the linker: our own ELF header, mapped
@@ -46,6 +47,24 @@ TextRange ExecutableRange(const char* base) {
     if (e > r.end) r.end = e;
   }
   return r;
+}
+
+// unw_backtrace without its per-thread frame cache: a plain unw_step walk, which looks every
+// frame's unwind rules up afresh (no register-state cache either: UNW_CACHE_NONE). Used when
+// the cached walk went through a range where a library was unloaded (recycled_code.h); its
+// stale entries would apply the old library's rules to whatever is mapped there now.
+// noinline: its context and cursor must not add to unw_backtrace's on the program's stack.
+__attribute__((noinline)) int UncachedBacktrace(void** buffer, int size) {
+  unw_context_t context;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) < 0) return 0;
+  int n = 0;
+  while (n < size && unw_step(&cursor) > 0) {
+    unw_word_t ip;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0) break;
+    buffer[n++] = reinterpret_cast<void*>(ip);
+  }
+  return n;
 }
 
 }  // namespace
@@ -97,7 +116,8 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated) {
   }
   static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
   void** raw = reinterpret_cast<void**>(frames);
-  const int n = unw_backtrace(raw, max_depth + kCaptureSlack);
+  int n = unw_backtrace(raw, max_depth + kCaptureSlack);
+  if (g_recycled_code.AnyIn(frames, n)) n = UncachedBacktrace(raw, max_depth + kCaptureSlack);
   int first = 0;
   while (first < n && g_self.Contains(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
   int depth = n - first;

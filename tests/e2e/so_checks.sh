@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks on libleaktrack.so itself (STYLE.md 4.7, TORTURE.md "Static checks in CI"):
 #  - exports: exactly the malloc family, operator new/delete, the signal-disposition
-#    functions (sigaction, signal and variants: D2) and our control API;
+#    functions (sigaction, signal and variants: D2), dlclose (G4) and our control API;
 #  - imports: no stdio, no C++ runtime (exceptions, iostreams, operator new), no malloc hooks,
 #    no time-of-day locale functions (tzset lock), no pthread_getattr_np;
 #  - TLS: initial-exec only (no DTPMOD64/DTPOFF64 relocations), at most 256 bytes;
@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 exports=$(nm -D --defined-only "$so" | awk '$2 ~ /[TWV]/ {print $3}' | sort)
 allowed="malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign valloc
-pvalloc malloc_usable_size leaktrack_dump leaktrack_version
+pvalloc malloc_usable_size dlclose leaktrack_dump leaktrack_version
 sigaction signal bsd_signal sysv_signal __sysv_signal sigset
 _Znwm _Znam _ZnwmRKSt9nothrow_t _ZnamRKSt9nothrow_t _ZnwmSt11align_val_t _ZnamSt11align_val_t
 _ZnwmSt11align_val_tRKSt9nothrow_t _ZnamSt11align_val_tRKSt9nothrow_t _ZdlPv _ZdaPv _ZdlPvm

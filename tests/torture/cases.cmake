@@ -207,8 +207,10 @@ lt_torture_case(G2 no_cfi PRIORITY P0
   COMMAND ${B}/no_cfi)
 
 lt_torture_prog(dlstress SOURCES progs/dlstress.c LIBS dl Threads::Threads)
-lt_torture_prog(dla SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=1)
-lt_torture_prog(dlb SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=2)
+# Same code layout, different frame sizes: see dlcycle_lib.c (G4's stale-unwind-cache check).
+set(LT_DLCYCLE_FLAGS -O2 -fomit-frame-pointer -fno-optimize-sibling-calls -fno-inline)
+lt_torture_prog(dla SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=1 ${LT_DLCYCLE_FLAGS})
+lt_torture_prog(dlb SHARED SOURCES progs/dlcycle_lib.c FLAGS -DVARIANT=2 ${LT_DLCYCLE_FLAGS})
 lt_load(dlstress_s 4 60)
 lt_torture_case(G3 dlstress PRIORITY P0 TIMEOUT 90
   HOW "2 threads dlopen/dlclose libs whose ctor/dtor allocate, 2 threads allocate 30 deep, 1 thread loops dl_iterate_phdr, dumps every 0.1 s + SIGUSR2 - ${dlstress_s} s (TORTURE: 60 s)"

@@ -61,9 +61,14 @@ lt_torture_case(E5 table_flood PRIORITY P1
   COMMAND ${B}/table_flood)
 
 lt_torture_prog(dl_cycle SOURCES progs/dl_cycle.c LIBS dl)
+set(lt_dla_chain "libdla.so@Leaf,libdla.so@Mid,libdla.so@Leak,dl_cycle@LeakFrom,dl_cycle@main")
+set(lt_dlb_chain "libdlb.so@Leaf,libdlb.so@Mid,libdlb.so@Leak,dl_cycle@LeakFrom,dl_cycle@main")
 lt_torture_case(G4 dl_cycle PRIORITY P1
-  HOW "200 x (dlopen liba, leak via 3-deep chain, dlclose, dlopen libb at the same address, leak, dlclose) - at rate 1 exactly 200 live 11-B and 200 live 22-B objects"
+  HOW "200 x (dlopen liba, leak + churn via 3-deep chain, dlclose, dlopen libb at the same address (same code layout, other frame sizes), the same, dlclose) - at rate 1 exactly 200 live 11-B and 200 live 22-B objects; both libraries in the mapping table with distinct build IDs; every 11-B/64-KiB sample is liba's Leaf<-Mid<-Leak<-LeakFrom<-main and every 22-B/128-KiB one libb's, as pprof and leaktrack symbolize name them"
   OPTS --env LEAKTRACK_AT_EXIT=1 --min-dumps 1 --expect-live 11:200 --expect-live 22:200
+       --expect-mapping libdla.so --expect-mapping libdlb.so
+       --expect-stack 11:${lt_dla_chain} --expect-stack 65536:${lt_dla_chain}
+       --expect-stack 22:${lt_dlb_chain} --expect-stack 131072:${lt_dlb_chain}
   COMMAND ${B}/dl_cycle ${B}/libdla.so ${B}/libdlb.so)
 
 lt_torture_prog(deep_stacks SOURCES progs/deep_stacks.c LIBS Threads::Threads)

@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+import attribution
+
 SKIP = 77
 SHIM_PREFIX = "leaktrack: "
 DUMP_RE = re.compile(r"^leaktrack\.(\d+)\.(\d+)\.pb\.gz$")
@@ -65,6 +67,14 @@ def parse_args():
     p.add_argument("--expect-inuse", action="append", default=[],
                    help="LO:HI:BYTES:TOL: the main process's last dump estimates BYTES in-use "
                         "bytes (relative tolerance TOL) for objects of LO..HI bytes; any rate")
+    p.add_argument("--expect-mapping", action="append", default=[],
+                   help="library file name that the main process's last dump must list in its "
+                        "Mapping table with a build ID (distinct from the other such libraries)")
+    p.add_argument("--expect-stack", action="append", default=[],
+                   help="SIZE:lib@func,lib@func,...: every sample of SIZE-byte objects in the "
+                        "main process's last dump starts with these frames (innermost first), "
+                        "both as pprof symbolizes it and as `leaktrack symbolize` does; at rate "
+                        "1 each spec needs a sample, at the default rate at least one overall")
     p.add_argument("--needs-fi", action="store_true", help="needs LEAKTRACK_FAULT_INJECTION")
     p.add_argument("--fi-enabled", default="0")
     p.add_argument("--no-stderr-compare", action="store_true",
@@ -317,6 +327,12 @@ def validate_dumps(a, dumps_dir, main_pid, problems, notes):
                     problems.append(f"last dump of pid {main_pid}: {got} live object(s) of "
                                     f"{size} bytes, expected {want}")
             notes.append("live set checked")
+    if a.expect_mapping or a.expect_stack:
+        mine = [f for f in found if f[0] == main_pid]
+        if not mine:
+            problems.append(f"--expect-mapping/--expect-stack: no dump of the main pid {main_pid}")
+        else:
+            check_attribution(a, os.path.join(dumps_dir, mine[-1][2]), problems, notes)
     if a.cli and os.path.exists(a.cli) and pick:
         name = pick[-1][2]
         out = os.path.join(a.work, "symbolized.pb.gz")
@@ -331,6 +347,42 @@ def validate_dumps(a, dumps_dir, main_pid, problems, notes):
                 problems.append(f"symbolized {name}: pprof -raw stderr {r.stderr[:300]!r}")
             else:
                 notes.append("symbolized")
+
+
+def check_attribution(a, path, problems, notes):
+    """--expect-mapping / --expect-stack on one dump, as pprof symbolizes it and as our CLI does."""
+    views = [("pprof", path, [])]
+    if a.cli and os.path.exists(a.cli):
+        out = os.path.join(a.work, "attribution.pb.gz")
+        r = subprocess.run([a.cli, "symbolize", path, "-o", out], capture_output=True, text=True,
+                           timeout=180)
+        if r.returncode != 0:
+            problems.append(f"leaktrack symbolize {path}: rc={r.returncode} {r.stderr[:300]!r}")
+        else:
+            views.append(("leaktrack symbolize", out, ["-symbolize=none"]))
+    else:
+        problems.append("--expect-stack needs the CLI (--cli) to check `leaktrack symbolize`")
+    checked = {}
+    for what, file, flags in views:
+        r = subprocess.run([a.go, "tool", "pprof", "-raw", *flags, file], capture_output=True,
+                           text=True, timeout=120)
+        if r.returncode != 0:
+            problems.append(f"{what}: go tool pprof -raw rc={r.returncode} {r.stderr[:300]!r}")
+            continue
+        parsed = attribution.parse(r.stdout)
+        problems.extend(attribution.check_mappings(parsed, a.expect_mapping, what))
+        stack_problems, checked = attribution.check_stacks(parsed, a.expect_stack, what)
+        problems.extend(stack_problems)
+        if a.rate == "1":
+            problems.extend(f"{what}: no sample of {spec.split(':')[0]}-byte objects"
+                            for spec, n in checked.items() if n == 0)
+        elif a.expect_stack and sum(checked.values()) == 0:
+            problems.append(f"{what}: none of the --expect-stack sizes was sampled")
+    if a.expect_stack:
+        notes.append("stacks checked: " + ", ".join(
+            f"{spec.split(':')[0]} B x{n}" for spec, n in checked.items()))
+    if a.expect_mapping:
+        notes.append("mappings checked")
 
 
 def record(a, result, reason, extra):
