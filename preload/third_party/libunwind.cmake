@@ -25,9 +25,17 @@ set(lt_unwind_cflags
   "-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-stack-protector -DNDEBUG")
 set(lt_unwind_force_include ${CMAKE_CURRENT_LIST_DIR}/libunwind_force_include.h)
 
+# A local copy is used alone (CMake refuses a path inside a list of URLs); a URL gets
+# snapshot.debian.org as the fallback for when the pool has moved on.
+if(EXISTS "${LEAKTRACK_LIBUNWIND_TARBALL}")
+  set(lt_unwind_urls "${LEAKTRACK_LIBUNWIND_TARBALL}")
+else()
+  set(lt_unwind_urls "${LEAKTRACK_LIBUNWIND_TARBALL}"
+    "http://snapshot.debian.org/archive/debian/20230101T000000Z/pool/main/libu/libunwind/libunwind_1.6.2.orig.tar.gz")
+endif()
+
 ExternalProject_Add(libunwind_static
-  URL ${LEAKTRACK_LIBUNWIND_TARBALL}
-      "http://snapshot.debian.org/archive/debian/20230101T000000Z/pool/main/libu/libunwind/libunwind_1.6.2.orig.tar.gz"
+  URL ${lt_unwind_urls}
   URL_HASH SHA256=${LEAKTRACK_LIBUNWIND_SHA256}
   DOWNLOAD_NO_PROGRESS TRUE
   DOWNLOAD_EXTRACT_TIMESTAMP FALSE  # keep the tarball's: newer Makefile.am would re-run automake
