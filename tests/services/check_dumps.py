@@ -39,7 +39,8 @@ def main():
         run_case.record(ns, a.result, a.reason, {})
         return 0
     ns = argparse.Namespace(min_dumps=a.min, max_dumps=-1, allow_stray=False, expect_live=[],
-                            expect_inuse=[], rate="default", cli=a.cli, work=a.work, go="go")
+                            expect_inuse=[], expect_mapping=[], expect_stack=[], rate="default",
+                            cli=a.cli, work=a.work, go="go")
     problems, notes = [], []
     run_case.validate_dumps(ns, a.dir, -1, problems, notes)
     print(f"dumps: {', '.join(notes)}")
