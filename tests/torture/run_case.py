@@ -77,6 +77,10 @@ def parse_args():
                         "1 each spec needs a sample, at the default rate at least one overall")
     p.add_argument("--needs-fi", action="store_true", help="needs LEAKTRACK_FAULT_INJECTION")
     p.add_argument("--fi-enabled", default="0")
+    p.add_argument("--expect-extra-stderr", default="",
+                   help="regex: the shim run's stderr must have exactly one line more than the "
+                        "baseline's, matching it (a documented platform message); the rest "
+                        "is compared as usual")
     p.add_argument("--no-stderr-compare", action="store_true",
                    help="stderr carries unavoidable differences (e.g. pids); say why in the case")
     p.add_argument("--allow-stray", action="store_true",
@@ -468,6 +472,25 @@ def main():
         if shim["stdout"] != base["stdout"]:
             problems.append(first_diff(base["stdout"].decode(errors="replace"),
                                        shim["stdout"].decode(errors="replace"), "stdout"))
+        if a.expect_extra_stderr:
+            extra = [l for l in shim_err.splitlines(keepends=True)
+                     if re.search(a.expect_extra_stderr, l)]
+            base_extra = [l for l in base_err.splitlines(keepends=True)
+                          if re.search(a.expect_extra_stderr, l)]
+            if len(extra) != len(base_extra) + 1:
+                problems.append(f"expected exactly one more stderr line matching "
+                                f"{a.expect_extra_stderr!r} than the baseline: shim has "
+                                f"{len(extra)}, baseline {len(base_extra)}")
+            else:
+                notes.append("the one expected extra stderr line seen")
+                lines = shim_err.splitlines(keepends=True)
+                for l in extra:
+                    if l not in base_extra:
+                        lines.remove(l)
+                        break
+                else:
+                    lines.remove(extra[-1])
+                shim_err = "".join(lines)
         if not a.no_stderr_compare and shim_err != base_err:
             problems.append(first_diff(base_err, shim_err, "stderr (shim lines removed)"))
         sb = snapshot(base["cwd"], {base["dumps"]})
