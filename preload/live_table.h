@@ -54,7 +54,9 @@ class LiveTable {
 
  private:
   static size_t FilterIndex(const void* ptr) {
-    const uint64_t x = (reinterpret_cast<uintptr_t>(ptr) >> 3) * 0x9E3779B97F4A7C15ull;
+    // Fibonacci hashing: the top bits of the product depend on every bit of the pointer, so
+    // the always-zero low bits need no shift first (one instruction less on every free).
+    const uint64_t x = reinterpret_cast<uintptr_t>(ptr) * 0x9E3779B97F4A7C15ull;
     return static_cast<size_t>(x >> (64 - kFilterBits));
   }
   size_t HomeSlot(const void* ptr) const {
