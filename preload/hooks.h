@@ -58,7 +58,7 @@ inline void* HookMalloc(size_t size) {
   const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
   if (__builtin_expect(size < left, 1)) {
     ts->bytes_until_sample = static_cast<int64_t>(left - size);
-    return g_malloc_entry.load(std::memory_order_acquire)(size);  // resolves on first use
+    return g_malloc_entry.load(std::memory_order_relaxed)(size);  // resolves on first use
   }
   return MallocSlow(size);
 }
@@ -71,7 +71,7 @@ inline void HookFree(void* ptr) {
     FreeSlow(ptr);
     return;
   }
-  g_free_entry.load(std::memory_order_acquire)(ptr);  // free(NULL) too: the real free's business
+  g_free_entry.load(std::memory_order_relaxed)(ptr);  // free(NULL) too: the real free's business
 }
 
 void* HookCalloc(size_t n, size_t size);

@@ -52,7 +52,10 @@ extern std::atomic<int> g_real_state __attribute__((visibility("hidden")));  // 
 //    becomes g_real.free at resolution only if the pool has never served a block; the pool's
 //    first block turns it, for good, into a function that ignores pool blocks. A block can reach
 //    free() only after the pool handed it out, which switched the entry first.
-// Never null. Acquire loads are plain loads on x86-64.
+// Never null. The fast paths load them relaxed (GCC then jumps through memory, one instruction):
+// the real functions depend on no data of ours, and a pool block reaches another thread only
+// through the program's own synchronisation, which orders the entry's switch before that
+// thread's free.
 using MallocFn = void* (*)(size_t);
 using FreeFn = void (*)(void*);
 extern std::atomic<MallocFn> g_malloc_entry __attribute__((visibility("hidden")));
