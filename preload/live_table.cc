@@ -12,15 +12,13 @@ constexpr uint8_t kSaturated = 255;
 // free() a table probe for the pointers that map to it, never a missed sample.
 void FilterAdd(std::atomic<uint8_t>* counter) {
   uint8_t v = counter->load(std::memory_order_relaxed);
-  while (v != kSaturated &&
-         !counter->compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) {
+  while (v != kSaturated && !counter->compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) {
   }
 }
 
 void FilterRemove(std::atomic<uint8_t>* counter) {
   uint8_t v = counter->load(std::memory_order_relaxed);
-  while (v != kSaturated &&
-         !counter->compare_exchange_weak(v, v - 1, std::memory_order_relaxed)) {
+  while (v != kSaturated && !counter->compare_exchange_weak(v, v - 1, std::memory_order_relaxed)) {
   }
 }
 }  // namespace
@@ -34,7 +32,7 @@ size_t LiveTable::MemoryNeeded(uint64_t capacity) {
 void LiveTable::Init(void* memory, uint64_t capacity) {
   slots_ = static_cast<std::atomic<uint64_t>*>(memory);
   filter_ = reinterpret_cast<std::atomic<uint8_t>*>(static_cast<char*>(memory) +
-                                                     capacity * sizeof(uint64_t));
+                                                    capacity * sizeof(uint64_t));
   mask_ = capacity - 1;
 }
 

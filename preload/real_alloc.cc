@@ -33,8 +33,8 @@ void* MallocBeforeResolved(size_t size) {
 }
 
 void FreeBeforeResolved(void* ptr) {
-  if (InBootstrapPool(ptr)) return;  // never ours to release
-  if (!EnsureRealResolved()) return;  // a leak, never a crash
+  if (InBootstrapPool(ptr)) return;                   // never ours to release
+  if (!EnsureRealResolved()) return;                  // a leak, never a crash
   g_free_entry.load(std::memory_order_acquire)(ptr);  // resolved: the real free, or FreeOutsidePool
 }
 

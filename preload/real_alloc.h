@@ -43,7 +43,8 @@ struct RealAllocator {
 // The resolved functions. Valid once RealReady() is true; before that, use the Bootstrap* calls.
 extern RealAllocator g_real __attribute__((visibility("hidden")));
 
-extern std::atomic<int> g_real_state __attribute__((visibility("hidden")));  // 0 = unresolved, 1 = resolving, 2 = ready
+// 0 = unresolved, 1 = resolving, 2 = ready
+extern std::atomic<int> g_real_state __attribute__((visibility("hidden")));
 
 // What the malloc and free fast paths call (hooks.h), so that they need no "resolved yet?" test:
 //  - g_malloc_entry starts as a function that resolves first (serving the pool meanwhile) and
