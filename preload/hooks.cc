@@ -74,9 +74,7 @@ void* MallocSlow(size_t size) {
 
 void FreeSlow(void* ptr) {
   MaybeForget(ptr);
-  if (InBootstrapPool(ptr)) return;  // never ours to release
-  if (!RealReady() && !EnsureRealResolved()) return;  // a leak, never a crash
-  g_real.free(ptr);
+  g_free_entry.load(std::memory_order_acquire)(ptr);  // pool blocks and resolution handled there
 }
 
 void* HookCalloc(size_t n, size_t size) {

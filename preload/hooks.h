@@ -41,25 +41,37 @@ inline void MaybeRecord(void* p, size_t size) {
   OnCountdownExpired(p, size);
 }
 
-// The two hottest hooks are inline so the exported malloc/free are a single function each:
-// about 20 instructions on top of the real allocator when nothing is sampled.
+// The two hottest hooks are inline so the exported malloc/free are a single function each.
+//
+// malloc counts the size down *before* the real call: the sampling decision needs only the
+// size, so an unsampled malloc ends in a tail call (jmp) to the real one — one TLS load, a
+// compare, a TLS store and the jump, no stack frame. The countdown is never negative (it starts
+// at 0 and is only ever set to a drawn gap >= 1, kNeverSample, or a positive remainder), so
+// "size < countdown" as unsigned numbers is exactly "countdown - size > 0". The sampled case
+// and the very first call on a thread (countdown 0) go to MallocSlow, which calls the real
+// malloc and then decides.
 inline void* HookMalloc(size_t size) {
 #ifdef LEAKTRACK_FAULT_INJECTION
   return MallocSlow(size);  // test builds: every call may be forced into the bootstrap pool
 #endif
-  if (__builtin_expect(!RealReady(), 0)) return MallocSlow(size);
-  void* p = g_real.malloc(size);
-  MaybeRecord(p, size);
-  return p;
+  ThreadState* ts = &tls_state;
+  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
+  if (__builtin_expect(size < left, 1)) {
+    ts->bytes_until_sample = static_cast<int64_t>(left - size);
+    return g_malloc_entry.load(std::memory_order_relaxed)(size);  // resolves on first use
+  }
+  return MallocSlow(size);
 }
 
+// free: one load from the live table's filter decides; an unsampled pointer goes straight to
+// the real free (or, while unresolved or once the bootstrap pool has been used, to a function
+// that checks for pool blocks first: real_alloc.h).
 inline void HookFree(void* ptr) {
-  if (__builtin_expect(
-          MaybeSampled(ptr) || g_free_needs_care.load(std::memory_order_relaxed), 0)) {
+  if (__builtin_expect(MaybeSampled(ptr), 0)) {
     FreeSlow(ptr);
     return;
   }
-  g_real.free(ptr);  // free(NULL) included: it is the real free's business
+  g_free_entry.load(std::memory_order_relaxed)(ptr);  // free(NULL) too: the real free's business
 }
 
 void* HookCalloc(size_t n, size_t size);

@@ -1,10 +1,22 @@
 // Live sampled allocations: pointer -> bucket, lock-free, fixed capacity.
 //
 // Every free() asks "was this pointer sampled?", so the common answer ("no") must cost next to
-// nothing. A counting filter answers it first: one 16-bit counter per hash of the pointer,
-// incremented on insert and decremented on erase. A zero counter is an exact "no" after one load
-// from a 128 KiB array; only when it is non-zero (the pointer or a hash neighbour is live) do we
-// probe the table.
+// nothing. A counting filter answers it first: one 8-bit counter per 64-byte granule of address
+// space (folded onto 65,536 counters), incremented on insert and decremented on erase. A zero
+// counter is an exact "no" after one load from a 64 KiB array; only when it is non-zero (the
+// pointer, a pointer in the same 64 bytes, or an aliased granule is live) do we probe the table.
+//
+// The index keeps address locality on purpose: one filter cache line covers 4 KiB of heap, so
+// frees of neighbouring blocks hit the same line. A multiplicative hash sent every free to a
+// random line of the (then 128 KiB) filter: on bench/malloc_bench over jemalloc, free() spent
+// most of its time waiting for that load (perf: 7% of all samples, now about 4%). The
+// higher address bits are XOR-folded in, so heaps 4 MiB apart (glibc's 64 MiB-aligned arenas,
+// jemalloc's extents) do not alias granule for granule. False positives for N live samples:
+// about N/65536 (measured on glibc and jemalloc heaps of 64 MiB - 2 GiB: 0.15%, 1.2%, 5.0% for
+// N = 100, 816, 3367; the same as the old hash), plus under 64/rate (0.012% at 512 KiB) for
+// blocks sharing a granule with a sampled one.
+// Counters saturate at 255 and then stay there (a permanent "maybe", never a wrong "no"); that
+// takes 255 live samples on one counter (the 2 GiB heaps above peaked at 3).
 //
 // The table is open addressing with linear probing over single 64-bit words, so one CAS claims
 // or releases an entry and a slot is never half-written (a fork or a signal at any instant sees
@@ -32,6 +44,7 @@ class LiveTable {
   static constexpr int kBucketBits = 20;
   static constexpr uint32_t kMaxBuckets = 1u << kBucketBits;
   static constexpr int kFilterBits = 16;
+  static constexpr int kGranuleBits = 6;  // 64-byte granules: a cache line of heap per counter
 
   // Takes capacity (a power of two) slots of memory from `memory`, which must hold
   // MemoryNeeded(capacity) zeroed bytes.
@@ -54,8 +67,10 @@ class LiveTable {
 
  private:
   static size_t FilterIndex(const void* ptr) {
-    const uint64_t x = (reinterpret_cast<uintptr_t>(ptr) >> 3) * 0x9E3779B97F4A7C15ull;
-    return static_cast<size_t>(x >> (64 - kFilterBits));
+    const uint64_t p = reinterpret_cast<uintptr_t>(ptr);
+    // Granule number, with the bits above the filter's reach folded in (see the top).
+    return static_cast<size_t>((p >> kGranuleBits) ^ (p >> (kGranuleBits + kFilterBits))) &
+           ((size_t{1} << kFilterBits) - 1);
   }
   size_t HomeSlot(const void* ptr) const {
     const uint64_t x = (reinterpret_cast<uintptr_t>(ptr) >> 3) * 0xC2B2AE3D27D4EB4Full;
@@ -64,8 +79,8 @@ class LiveTable {
 
   std::atomic<uint64_t>* slots_ = nullptr;
   // Until Init, an all-zero filter (in .bss): free() needs no "initialised?" branch.
-  static std::atomic<uint16_t> empty_filter_[1 << kFilterBits];
-  std::atomic<uint16_t>* filter_ = empty_filter_;
+  static std::atomic<uint8_t> empty_filter_[1 << kFilterBits];
+  std::atomic<uint8_t>* filter_ = empty_filter_;
   uint64_t mask_ = 0;
 };
 

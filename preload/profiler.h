@@ -45,7 +45,8 @@ struct Profiler {
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
 };
 
-extern Profiler g_profiler;
+// Hidden on the declaration too: free() reads it RIP-relative, not through the GOT.
+extern Profiler g_profiler __attribute__((visibility("hidden")));
 
 // Initialises from the environment if that has not happened yet. Safe to call from any hook
 // (it holds the thread's guard while it works); a no-op once initialised. Returns true when

@@ -21,7 +21,33 @@ namespace leaktrack {
 RealAllocator g_real;
 alignas(4096) char g_pool[kPoolSize];
 std::atomic<int> g_real_state{0};
-std::atomic<bool> g_free_needs_care{true};
+
+namespace {
+
+// The entries' start-up values (see real_alloc.h). The two free functions must stay different
+// functions (different bodies, so identical-code folding cannot merge them): resolution installs
+// the real free only while the entry still holds FreeBeforeResolved.
+void* MallocBeforeResolved(size_t size) {
+  if (!EnsureRealResolved()) return BootstrapAlloc(size, 16);  // nested inside dlsym
+  return g_real.malloc(size);
+}
+
+void FreeBeforeResolved(void* ptr) {
+  if (InBootstrapPool(ptr)) return;                   // never ours to release
+  if (!EnsureRealResolved()) return;                  // a leak, never a crash
+  g_free_entry.load(std::memory_order_acquire)(ptr);  // resolved: the real free, or FreeOutsidePool
+}
+
+void FreeOutsidePool(void* ptr) {
+  if (InBootstrapPool(ptr)) return;
+  if (!RealReady() && !EnsureRealResolved()) return;
+  g_real.free(ptr);
+}
+
+}  // namespace
+
+std::atomic<MallocFn> g_malloc_entry{&MallocBeforeResolved};
+std::atomic<FreeFn> g_free_entry{&FreeBeforeResolved};
 
 namespace {
 
@@ -146,11 +172,13 @@ bool EnsureRealResolved() {
       Resolve();
     }
     tls_resolving = false;
+    // The entries switch before the state is published, so a thread that sees "ready" also sees
+    // them switched (FreeBeforeResolved relies on it). The CAS fails if the pool has handed out
+    // a block (BootstrapAlloc replaced the entry): free() must keep checking for pool blocks.
+    g_malloc_entry.store(g_real.malloc, std::memory_order_release);
+    FreeFn expected_free = &FreeBeforeResolved;
+    g_free_entry.compare_exchange_strong(expected_free, g_real.free, std::memory_order_acq_rel);
     g_real_state.store(2, std::memory_order_release);  // pairs with the acquire in RealReady
-    // From now on free() may skip its careful path, unless the pool has handed out blocks.
-    if (g_pool_used.load(std::memory_order_relaxed) == 0) {
-      g_free_needs_care.store(false, std::memory_order_relaxed);
-    }
     return true;
   }
   // Another thread is resolving. It takes microseconds; wait rather than mixing heaps.
@@ -165,7 +193,9 @@ void* BootstrapAlloc(size_t size, size_t align) {
     return nullptr;
   }
   size_t need = sizeof(PoolHeader) + size + align;
-  g_free_needs_care.store(true, std::memory_order_relaxed);  // pool blocks may now reach free()
+  // Pool blocks may now reach free(): before this block is handed out, make sure the fast path
+  // filters them (and that resolution, if still to come, keeps it that way).
+  g_free_entry.store(&FreeOutsidePool, std::memory_order_release);
   size_t start = g_pool_used.fetch_add(need, std::memory_order_relaxed);
   if (start + need > kPoolSize) {
     errno = ENOMEM;

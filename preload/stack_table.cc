@@ -35,15 +35,15 @@ int64_t InternSlot(Slot* slots, uint64_t mask, uint64_t hash, int max_probe, Mat
   for (int i = 0; i < max_probe; ++i) {
     const uint64_t index = (hash + i) & mask;
     Slot& slot = slots[index];
-    uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish below
-    if (state == hash) {
-      if (matches(slot)) return static_cast<int64_t>(index);
-      continue;
-    }
-    if (state != 0) continue;  // another key, or one still being written
+    // Claim first: the CAS doubles as the load (on failure it returns the state, with acquire
+    // ordering that pairs with publish below). Touching a fresh page with a write maps a new
+    // page at once; a load first would map the zero page, and the claim after it would copy that
+    // and flush the TLB of every CPU running this process (LiveTable::Insert says more). Only
+    // sampled allocations get here, so the write on a hit costs no contention worth measuring.
+    uint64_t state = 0;
     if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
-      if (state == hash) --i;  // someone published our hash here meanwhile: compare it
-      continue;
+      if (state == hash && matches(slot)) return static_cast<int64_t>(index);
+      continue;  // another key, or one still being written
     }
     if (!fill(slot)) return -1;
     slot.state.store(hash, std::memory_order_release);  // publish: pairs with the acquire loads

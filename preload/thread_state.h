@@ -19,7 +19,8 @@ struct ThreadState {
   uintptr_t side_stack;        // base of the side stack the thread is unwinding on, or 0
 };
 
-extern __thread ThreadState tls_state __attribute__((tls_model("initial-exec")));
+extern __thread ThreadState tls_state
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 // Marks "this thread is inside the shim" for a scope. Allocations made meanwhile (by libunwind,
 // by dlsym, by a program's signal handler that interrupted us) go straight to the real allocator

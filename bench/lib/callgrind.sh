@@ -31,8 +31,8 @@ callgrind_section() {
   {
     printf '\n## Instructions per operation (callgrind)\n\n'
     printf 'bench/malloc_stress.cc, one thread, %s operations (each a malloc and, at once or later, its free),\n' "$CALLGRIND_OPS"
-    printf 'long-tail sizes; only StressLoop is counted. Reference points from earlier measurements on this\n'
-    printf 'platform: a pass-through preload costs +1.4%% instructions over glibc; jemalloc'"'"'s profiler +24%% over jemalloc.\n\n'
+    printf 'long-tail sizes; only StressLoop is counted. Reference points, measured in the same run: the\n'
+    printf 'passthrough row (the cost of any interposer) and the jemalloc+prof row (jemalloc'"'"'s own profiler).\n\n'
     printf '| config | instructions/op | vs its base |\n|---|---:|---:|\n'
     for cfg in "${CALLGRIND_CONFIGS[@]}"; do
       [[ -n ${irs[$cfg]:-} ]] || { printf '| %s | unavailable | - |\n' "$cfg"; continue; }
@@ -44,7 +44,7 @@ callgrind_section() {
     done
     if [[ -f "$WORK/callgrind.leaktrack.out" ]] && command -v callgrind_annotate >/dev/null; then
       printf '\nWhere leaktrack'"'"'s instructions go (self cost, whole run of StressLoop, shim and libunwind lines only):\n\n```\n'
-      callgrind_annotate --inclusive=no "$WORK/callgrind.leaktrack.out" 2>/dev/null |
+      callgrind_annotate --auto=no --inclusive=no "$WORK/callgrind.leaktrack.out" 2>/dev/null |
         sed -n '/^ *[0-9,]\+ (.*\(preload\/\|libleaktrack\|libunwind\)/p' | sed '/=>/d' | sed -n '1,15p'
       printf '```\n'
     fi

@@ -59,6 +59,42 @@ TEST_F(LiveTableTest, FillsUpWithoutBlockingAndRecoversAfterErase) {
   EXPECT_EQ(again, kCapacity / 2);
 }
 
+// Pointers that all map to one filter counter: granule b of the 4 MiB window a, with b = a ^ c
+// (the filter folds the window number into the granule number).
+void* Colliding(uintptr_t a, uintptr_t c) {
+  return reinterpret_cast<void*>((a << 22) | ((a ^ c) << 6));
+}
+
+TEST_F(LiveTableTest, SharedFilterCounterAnswersMaybeUntilTheLastEraseOnly) {
+  constexpr uintptr_t kN = 10, kCounter = 0x1234;
+  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 7));
+  EXPECT_TRUE(table_.MaybeContains(Colliding(kN + 1, kCounter)));  // same counter, never inserted
+  uint32_t bucket = 0;
+  EXPECT_FALSE(table_.Erase(Colliding(kN + 1, kCounter), &bucket));  // the probe says no
+  for (uintptr_t a = 1; a < kN; ++a) {
+    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &bucket));
+    EXPECT_TRUE(table_.MaybeContains(Colliding(kN, kCounter)));  // still live: never a wrong "no"
+  }
+  ASSERT_TRUE(table_.Erase(Colliding(kN, kCounter), &bucket));
+  EXPECT_FALSE(table_.MaybeContains(Colliding(kN, kCounter)));
+  EXPECT_FALSE(table_.MaybeContains(Colliding(1, kCounter)));
+}
+
+TEST_F(LiveTableTest, SaturatedFilterCounterStaysMaybe) {
+  // 300 live pointers on one 8-bit counter: it saturates, and from then on it answers "maybe"
+  // for good rather than wrapping to a wrong "no" while some of them are live.
+  constexpr uintptr_t kN = 300, kCounter = 0x0abc;
+  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 1));
+  uint32_t bucket = 0;
+  for (uintptr_t a = 1; a <= kN; ++a) {
+    EXPECT_TRUE(table_.MaybeContains(Colliding(a, kCounter)));
+    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &bucket));
+    EXPECT_EQ(bucket, 1u);
+  }
+  EXPECT_TRUE(table_.MaybeContains(Colliding(1, kCounter)));  // sticky: costs a probe, not a miss
+  EXPECT_EQ(table_.CountForTesting(), 0u);
+}
+
 TEST_F(LiveTableTest, ConcurrentInsertEraseKeepsEveryEntry) {
   // Four threads each own a disjoint pointer range and churn through it; at the end each keeps
   // every 4th pointer. The table must hold exactly those, with the right buckets.
