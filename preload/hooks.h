@@ -52,7 +52,9 @@ inline void MaybeRecord(void* p, size_t size) {
 // malloc and then decides.
 inline void* HookMalloc(size_t size) {
 #ifdef LEAKTRACK_FAULT_INJECTION
-  return MallocSlow(size);  // test builds: every call may be forced into the bootstrap pool
+  // Test builds run the same fast path as release builds (the torture matrix tests what users
+  // get) until a test forces calls into the bootstrap pool.
+  if (ForcedBootstrapPending()) return MallocSlow(size);
 #endif
   ThreadState* ts = &tls_state;
   const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);

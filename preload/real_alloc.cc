@@ -46,13 +46,13 @@ void FreeOutsidePool(void* ptr) {
 
 }  // namespace
 
+std::atomic<long> g_forced_bootstrap{0};
 std::atomic<MallocFn> g_malloc_entry{&MallocBeforeResolved};
 std::atomic<FreeFn> g_free_entry{&FreeBeforeResolved};
 
 namespace {
 
 std::atomic<size_t> g_pool_used{0};
-std::atomic<long> g_forced_bootstrap{0};
 __thread bool tls_resolving __attribute__((tls_model("initial-exec")));
 
 // Each pool block starts with a 16-byte header holding its usable size, right before the block.

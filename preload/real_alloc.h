@@ -86,5 +86,10 @@ bool IsDefinitionOutsideUs(void* fn);
 // Test-only (LEAKTRACK_FAULT_INJECTION): serve this many more requests from the pool.
 void ForceBootstrapForTesting(long count);
 bool TakeForcedBootstrap();
+extern std::atomic<long> g_forced_bootstrap __attribute__((visibility("hidden")));
+// One relaxed load: lets test builds keep the real fast path until a test forces the pool.
+inline bool ForcedBootstrapPending() {
+  return g_forced_bootstrap.load(std::memory_order_relaxed) > 0;
+}
 
 }  // namespace leaktrack
