@@ -21,7 +21,7 @@ test:
 	cmake --build $(BUILD)-test -j $(JOBS)
 	cd $(BUILD)-test && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# The torture matrix at TORTURE.md's full loads (CI runs it CI-sized; this takes ~30 min).
+# The torture matrix at TORTURE.md's full loads (make test runs it CI-sized; this takes ~12 min on 2 cores).
 torture-full:
 	@bash scripts/install-deps.sh --services
 	cmake -S . -B $(BUILD)-full -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKTRACK_FAULT_INJECTION=ON -DLEAKTRACK_TORTURE_FULL=ON $(CMAKE_FLAGS) >/dev/null

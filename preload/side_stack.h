@@ -2,7 +2,7 @@
 //
 // libunwind needs about 6 KiB of stack (its context and cursor alone are 2 KiB), more than is
 // left on a 16 KiB thread or coroutine stack, or on a small alternate signal stack, where the
-// program itself fits fine (TORTURE.md G5). A fixed pool of 64 KiB stacks, each with a guard
+// program itself fits fine (TORTURE.md G5). A fixed pool of 256 KiB stacks, each with a guard
 // page, is reserved once; a sampling thread borrows a free one for the duration of the unwind
 // and returns it. When none is free (or the pool could not be mapped) the unwind runs where it
 // is, as before. The pool costs address space, and memory only for the pages an unwind touched.
@@ -18,7 +18,10 @@ namespace leaktrack {
 
 struct ThreadState;
 
-constexpr size_t kSideStackSize = 64 * 1024;  // including its guard page
+// Including its guard page. Far more than the unwind needs (~8 KiB): a program's signal handler
+// that interrupts the unwind runs on this stack too, and must find room as it would have on a
+// thread's own stack. Only touched pages cost memory.
+constexpr size_t kSideStackSize = 256 * 1024;
 
 // Maps the pool; idempotent and thread-safe. Without it RunOnSideStack runs fn in place.
 void InitSideStacks();

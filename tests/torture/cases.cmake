@@ -137,7 +137,7 @@ lt_torture_case(D2 usr2_static PRIORITY P0
 
 lt_torture_prog(handler_reentry SOURCES progs/handler_reentry.c)
 lt_torture_case(D4 handler_reentry PRIORITY P0 NEEDS_FI
-  HOW "LEAKTRACK_TEST_SIGNAL_IN_UNWIND=14 raises SIGALRM inside every shim unwind - the handler mallocs/frees 10 blocks - 20000 iterations (TORTURE: 1e5) - 50 later 4321-B leaks still sampled"
+  HOW "LEAKTRACK_TEST_SIGNAL_IN_UNWIND=14 raises SIGALRM inside every shim unwind (on its side stack) - the handler uses 96 KiB of stack and mallocs/frees 10 blocks - 20000 iterations (TORTURE: 1e5) - 50 later 4321-B leaks still sampled"
   OPTS --shim-env LEAKTRACK_TEST_SIGNAL_IN_UNWIND=14 --env LEAKTRACK_AT_EXIT=1 --expect-live 4321:50
   COMMAND ${B}/handler_reentry reentry)
 lt_torture_case(D4 handler_longjmp PRIORITY P0 NEEDS_FI

@@ -1,7 +1,8 @@
 /* D4: the program's own signal handlers allocate, re-entering the shim on the same thread.
  *   reentry   SIGALRM handler mallocs/frees 10 blocks. With LEAKTRACK_TEST_SIGNAL_IN_UNWIND=14
  *             the shim raises SIGALRM in the middle of its own unwind, i.e. while the thread is
- *             inside the shim. 20000 allocation iterations.
+ *             inside the shim, on the side stack the unwind borrows. The handler also uses
+ *             96 KiB of stack, as a handler may on a thread's own stack. 20000 iterations.
  *   longjmp   same, but the handler siglongjmps out of the shim's unwind (guards must reset).
  *   altstack  setitimer SIGALRM every 1 ms, handler on a MINSIGSTKSZ+4 KiB sigaltstack mallocs
  *             while main spins in busy_loop.
@@ -14,11 +15,19 @@
 #include "torture_util.h"
 
 static sigjmp_buf g_jmp;
-static volatile sig_atomic_t g_use_jmp, g_armed;
+static volatile sig_atomic_t g_use_jmp, g_armed, g_deep_handler;
 static volatile long g_handled;
+
+/* A big frame, touched end to end: a handler that runs on the shim's side stack needs the room. */
+__attribute__((noinline)) static void UseStack(void) {
+  char buf[96 * 1024];
+  memset(buf, 1, sizeof buf);
+  TEscape(buf);
+}
 
 static void OnAlarm(int sig) {
   (void)sig;
+  if (g_deep_handler) UseStack();
   void* p[10];
   for (int i = 0; i < 10; i++) p[i] = malloc(16 * (size_t)(i + 1));
   for (int i = 0; i < 10; i++) free(p[i]);
@@ -59,6 +68,7 @@ int main(int argc, char** argv) {
     printf("altstack: handler ran: %d\n", g_handled > 100);
   } else {
     g_use_jmp = strcmp(mode, "longjmp") == 0;
+    g_deep_handler = 1;
     sa.sa_flags = SA_RESTART;
     sigaction(SIGALRM, &sa, NULL);
     for (int i = 0; i < 20000; i++) {
