@@ -76,10 +76,11 @@ void InitUnwinder() {
   }
   g_self = ExecutableRange(reinterpret_cast<const char*>(&__ehdr_start));
   // No register-state cache. Without thread-local caches (they would cost ~40 KiB of static TLS
-  // per thread) "per-thread" means one global cache behind a mutex, taken with signals masked: a
-  // thread holding the loader lock (malloc inside dlsym) then waits for it while its holder
-  // calls an interposed sigprocmask that wants the loader lock (TORTURE.md A3, seen as a
-  // deadlock). unw_backtrace keeps its own per-thread frame cache, so the cost is only paid on
+  // per thread) "per-thread" means one global cache behind a mutex, and on a miss its holder
+  // looks up unwind tables with dl_iterate_phdr, i.e. takes the loader lock, while a thread that
+  // holds the loader lock (malloc inside dlsym) waits for the mutex: an ABBA deadlock (TORTURE.md
+  // A3; seen with Debian's build, where the holder's interposed sigprocmask also wanted the
+  // loader lock). unw_backtrace keeps its own per-thread frame cache, so the cost is only paid on
   // that cache's misses.
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE);
   InitSideStacks();
