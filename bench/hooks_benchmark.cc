@@ -135,8 +135,8 @@ void BM_CaptureStack(benchmark::State& state) {
     int got = 0;
     for (auto _ : state) {
       ScopedGuard guard;
-      bool truncated = false;
-      got = CaptureStack(frames, 64, &truncated);
+      bool truncated = false, through_unloaded = false;
+      got = CaptureStack(frames, 64, &truncated, &through_unloaded);
       benchmark::DoNotOptimize(frames);
     }
     return got;

@@ -74,37 +74,35 @@ class LocationIndex {
     return missing;
   }
   uint32_t Find(uint64_t address, uint32_t map) const {
-    const uint64_t key = address + 1;
-    for (uint64_t i = Home(key, map);; ++i) {
-      i &= cap_ - 1;
-      if (keys_[i] == key && key_maps_[i] == map) return ids_[i];
-      if (keys_[i] == 0) return 0;
-    }
+    const uint64_t i = Slot(address + 1, map);
+    return keys_[i] != 0 ? ids_[i] : 0;
   }
   // Returns the id, adding the pair if new; 0 if full (callers check CountMissing first).
   uint32_t Id(uint64_t address, uint32_t map) {
     const uint64_t key = address + 1;  // 0 marks an empty slot; address ~0 never occurs
-    for (uint64_t i = Home(key, map);; ++i) {
-      i &= cap_ - 1;
-      if (keys_[i] == key && key_maps_[i] == map) return ids_[i];
-      if (keys_[i] == 0) {
-        if (count_ == max_) return 0;
-        keys_[i] = key;
-        key_maps_[i] = map;
-        order_[count_] = address;
-        order_maps_[count_] = map;
-        ids_[i] = static_cast<uint32_t>(++count_);
-        return ids_[i];
-      }
-    }
+    const uint64_t i = Slot(key, map);
+    if (keys_[i] != 0) return ids_[i];
+    if (count_ == max_) return 0;
+    keys_[i] = key;
+    key_maps_[i] = map;
+    order_[count_] = address;
+    order_maps_[count_] = map;
+    ids_[i] = static_cast<uint32_t>(++count_);
+    return ids_[i];
   }
   uint64_t count() const { return count_; }
   uint64_t address(uint64_t index) const { return order_[index]; }
   uint32_t mapping(uint64_t index) const { return order_maps_[index]; }
 
  private:
-  static uint64_t Home(uint64_t key, uint32_t map) {
-    return ((key ^ (static_cast<uint64_t>(map) << 40)) * 0x9E3779B97F4A7C15ull) >> 20;
+  // The slot holding (key, map), or the empty slot where it belongs (the table never fills:
+  // at least twice the planned addresses).
+  uint64_t Slot(uint64_t key, uint32_t map) const {
+    for (uint64_t i = ((key ^ (static_cast<uint64_t>(map) << 40)) * 0x9E3779B97F4A7C15ull) >> 20;;
+         ++i) {
+      i &= cap_ - 1;
+      if (keys_[i] == 0 || (keys_[i] == key && key_maps_[i] == map)) return i;
+    }
   }
   uint64_t* keys_ = nullptr;
   uint32_t* key_maps_ = nullptr;
@@ -129,6 +127,20 @@ void WriteValueType(ProtoWriter* w, int field, StringTable* st, const char* type
   m.Int(1, st->Intern(type));
   m.Int(2, st->Intern(unit));
   w->Message(field, m);
+}
+
+// One Mapping message; live (/proc/self/maps) and unloaded (departed) libraries alike.
+void WriteMapping(ProtoWriter* w, StringTable* st, int64_t id, uint64_t start, uint64_t limit,
+                  uint64_t offset, const char* path, const char* build_id, char* scratch,
+                  size_t cap) {
+  ProtoWriter m(scratch, cap);
+  m.Int(1, id);
+  m.Int(2, static_cast<int64_t>(start));
+  m.Int(3, static_cast<int64_t>(limit));
+  m.Int(4, static_cast<int64_t>(offset));
+  m.Int(5, st->Intern(path));
+  if (build_id[0] != '\0') m.Int(6, st->Intern(build_id));
+  w->Message(kMapping, m);
 }
 
 char* ArenaPrintf(Arena* arena, const char* fmt, uint64_t a) {
@@ -260,27 +272,15 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
 
   // Mappings (ids 1..n in table order, so mapping[0] is the main executable).
   for (int i = 0; i < n_maps; ++i) {
-    ProtoWriter m(scratch, scratch_cap);
-    m.Int(1, i + 1);
-    m.Int(2, static_cast<int64_t>(maps[i].start));
-    m.Int(3, static_cast<int64_t>(maps[i].limit));
-    m.Int(4, static_cast<int64_t>(maps[i].offset));
-    m.Int(5, strings.Intern(maps[i].path));
-    if (maps[i].build_id[0] != '\0') m.Int(6, strings.Intern(maps[i].build_id));
-    w.Message(kMapping, m);
+    WriteMapping(&w, &strings, i + 1, maps[i].start, maps[i].limit, maps[i].offset, maps[i].path,
+                 maps[i].build_id, scratch, scratch_cap);
   }
   // Then the unloaded libraries that samples ran in (ids n_maps + 1, ...). They may overlap
   // live mappings and each other: every Location names its own.
   for (uint32_t i = 0; i < departed.used(); ++i) {
     const DepartedMapping& d = departed.used_mapping(i);
-    ProtoWriter m(scratch, scratch_cap);
-    m.Int(1, n_maps + 1 + static_cast<int64_t>(i));
-    m.Int(2, static_cast<int64_t>(d.start));
-    m.Int(3, static_cast<int64_t>(d.limit));
-    m.Int(4, static_cast<int64_t>(d.offset));
-    m.Int(5, strings.Intern(d.path));
-    if (d.build_id[0] != '\0') m.Int(6, strings.Intern(d.build_id));
-    w.Message(kMapping, m);
+    WriteMapping(&w, &strings, n_maps + 1 + static_cast<int64_t>(i), d.start, d.limit, d.offset,
+                 d.path, d.build_id, scratch, scratch_cap);
   }
 
   // Locations.

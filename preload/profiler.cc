@@ -10,7 +10,6 @@
 #include "fault_injection.h"
 #include "internal_alloc.h"
 #include "raw_log.h"
-#include "recycled_code.h"
 #include "side_stack.h"
 #include "unwind.h"
 
@@ -106,14 +105,14 @@ void RecordOnSideStack(void* arg) {
   // Read before the walk: a library this stack runs through is unloaded, if ever, at this
   // generation or a later one; one unloaded earlier has a smaller one (departed_mappings.h).
   const uint32_t generation = p.departed.generation();
-  const int depth = CaptureStack(frames, p.config.depth, &truncated);
+  bool through_unloaded = false;
+  const int depth = CaptureStack(frames, p.config.depth, &truncated, &through_unloaded);
   if (truncated) p.stats.truncated_stacks.fetch_add(1, std::memory_order_relaxed);
   if (depth == 0) p.stats.empty_stacks.fetch_add(1, std::memory_order_relaxed);
   // A stack through no address range that was ever unloaded resolves alike in every generation:
   // key it as generation 0, so a program that keeps unloading plugins does not get a copy of
   // each of its other stacks per dlclose.
-  const int64_t stack =
-      p.stacks.Intern(frames, depth, g_recycled_code.AnyIn(frames, depth) ? generation : 0);
+  const int64_t stack = p.stacks.Intern(frames, depth, through_unloaded ? generation : 0);
   if (stack < 0) {
     p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
   } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), sample.size);

@@ -62,6 +62,10 @@ void Return(int slot) {
   g_busy.fetch_and(~(uint32_t{1} << slot), std::memory_order_release);
 }
 
+int SlotOf(const char* pool, uintptr_t base) {
+  return static_cast<int>((base - reinterpret_cast<uintptr_t>(pool)) / kSideStackSize);
+}
+
 }  // namespace
 
 void InitSideStacks() {
@@ -102,7 +106,7 @@ bool IsOnThreadsSideStack(const ThreadState& ts, uintptr_t frame) {
 void ReleaseAbandonedSideStack(ThreadState* ts) {
   char* pool = g_pool_published.load(std::memory_order_acquire);
   if (ts->side_stack == 0 || pool == nullptr) return;
-  Return(static_cast<int>((ts->side_stack - reinterpret_cast<uintptr_t>(pool)) / kSideStackSize));
+  Return(SlotOf(pool, ts->side_stack));
   ts->side_stack = 0;
 }
 
@@ -112,8 +116,7 @@ void ResetSideStacksAfterFork() {
   uint32_t keep = 0;
   char* pool = g_pool_published.load(std::memory_order_acquire);
   if (pool != nullptr && tls_state.side_stack != 0) {
-    keep = uint32_t{1} << ((tls_state.side_stack - reinterpret_cast<uintptr_t>(pool)) /
-                           kSideStackSize);
+    keep = uint32_t{1} << SlotOf(pool, tls_state.side_stack);
   }
   g_busy.store(keep, std::memory_order_relaxed);
 }

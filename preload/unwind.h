@@ -30,8 +30,9 @@ constexpr int kCaptureSlack = 9;
 // Captures up to max_depth caller frames (return address - 1, innermost first) into frames,
 // which must hold max_depth + kCaptureSlack entries (the raw unwind lands there first, so no
 // second buffer is needed on the stack). Returns the number captured; *truncated is set when the
-// stack was deeper than max_depth.
-int CaptureStack(uint64_t* frames, int max_depth, bool* truncated);
+// stack was deeper than max_depth, *through_unloaded when a frame lies where a library was
+// unloaded (recycled_code.h; such a stack is walked without libunwind's frame cache).
+int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded);
 
 // Moves both fds of a fresh pipe to the highest free numbers below RLIMIT_NOFILE (close-on-exec),
 // closing the originals. Leaves them where they are if that is not possible.

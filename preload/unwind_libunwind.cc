@@ -110,25 +110,39 @@ void MoveFdsHigh(int fds[2]) {
   }
 }
 
-int CaptureStack(uint64_t* frames, int max_depth, bool* truncated) {
+namespace {
+
+// Drops our own leading frames from a raw walk of n entries and stores up to max_depth caller
+// frames as return address - 1, which lands inside the call instruction (PPROF.md §3). Moving
+// down in place is safe: the source index is never below the destination.
+int CutOwnFrames(uint64_t* frames, int n, int max_depth, bool* truncated) {
+  void** raw = reinterpret_cast<void**>(frames);
+  int first = 0;
+  while (first < n && g_self.Contains(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
+  int depth = n - first;
+  *truncated = depth > max_depth;
+  if (depth > max_depth) depth = max_depth;
+  for (int i = 0; i < depth; ++i) frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]) - 1;
+  return depth;
+}
+
+}  // namespace
+
+int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded) {
+  *through_unloaded = false;
   if (g_unwinder_state.load(std::memory_order_acquire) != 2) {
     InitUnwinder();
     if (g_unwinder_state.load(std::memory_order_acquire) != 2) return 0;
   }
   static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
   void** raw = reinterpret_cast<void**>(frames);
-  int n = unw_backtrace(raw, max_depth + kCaptureSlack);
-  if (g_recycled_code.AnyIn(frames, n)) n = UncachedBacktrace(raw, max_depth + kCaptureSlack);
-  int first = 0;
-  while (first < n && g_self.Contains(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
-  int depth = n - first;
-  *truncated = depth > max_depth;
-  if (depth > max_depth) depth = max_depth;
-  for (int i = 0; i < depth; ++i) {
-    // Return address - 1 lands inside the call instruction (PPROF.md §3). Moving down in place
-    // is safe: the source index is never below the destination.
-    frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]) - 1;
-  }
+  int depth = CutOwnFrames(frames, unw_backtrace(raw, max_depth + kCaptureSlack), max_depth,
+                           truncated);
+  if (!g_recycled_code.AnyIn(frames, depth)) return depth;
+  // The cached walk went through code that was unloaded: walk again without the cache.
+  depth = CutOwnFrames(frames, UncachedBacktrace(raw, max_depth + kCaptureSlack), max_depth,
+                       truncated);
+  *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
 }
 
