@@ -155,14 +155,15 @@ void BM_LiveTableInsertErase(benchmark::State& state) {
   const uintptr_t base = 0x7f0000000000;
   const long prefill = state.range(0);
   for (long i = 0; i < prefill; ++i)
-    if (!table.Insert(reinterpret_cast<void*>(base + 16 * i), 1)) abort();
+    if (!table.Insert(reinterpret_cast<void*>(base + 16 * i), 1, 64)) abort();
   uintptr_t next = base + 16 * (prefill + 1);
-  uint32_t bucket = 0;
+  uint32_t stack = 0;
+  uint64_t size = 0;
   for (auto _ : state) {
     void* p = reinterpret_cast<void*>(next);
     next += 16 * 7919;
-    benchmark::DoNotOptimize(table.Insert(p, 3));
-    benchmark::DoNotOptimize(table.Erase(p, &bucket));
+    benchmark::DoNotOptimize(table.Insert(p, 3, 64));
+    benchmark::DoNotOptimize(table.Erase(p, &stack, &size));
   }
 }
 BENCHMARK(BM_LiveTableInsertErase)->Arg(0)->Arg(100000);

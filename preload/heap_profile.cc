@@ -175,16 +175,33 @@ void ScaleHeapSample(uint64_t count, uint64_t size, uint64_t rate, int64_t* out_
   *out_bytes = static_cast<int64_t>(static_cast<double>(bytes) * scale);
 }
 
+// A tally's four values (PPROF.md §5): an exact-size tally is unbiased here, like a Go record;
+// the mixed tally was unbiased sample by sample and only leaves fixed point.
+void TallyValues(const SiteCounters::Tally& t, uint64_t rate, int64_t values[4]) {
+  const uint64_t inuse = t.allocs >= t.frees ? t.allocs - t.frees : 0;
+  if (!t.mixed) {
+    ScaleHeapSample(t.allocs, t.size, rate, &values[0], &values[1]);
+    ScaleHeapSample(inuse, t.size, rate, &values[2], &values[3]);
+    return;
+  }
+  values[0] = static_cast<int64_t>(t.allocs / SiteCounters::kWeightOne);
+  values[1] = static_cast<int64_t>(t.alloc_bytes);
+  values[2] = static_cast<int64_t>(inuse / SiteCounters::kWeightOne);
+  values[3] = static_cast<int64_t>(t.alloc_bytes >= t.free_bytes ? t.alloc_bytes - t.free_bytes : 0);
+}
+
 DumpPlan PlanDump(const Profiler& p) {
   DumpPlan plan;
-  for (uint64_t id = 0; id < p.buckets.capacity(); ++id) {
-    BucketTable::Snapshot b;
+  for (uint64_t id = 0; id < p.stacks.capacity(); ++id) {
     const uint64_t* frames;
     int depth;
-    if (!p.buckets.Get(id, &b) || b.allocs == 0 || !p.stacks.Get(b.stack_id, &frames, &depth))
-      continue;
-    ++plan.samples;
-    plan.frames += static_cast<uint64_t>(depth);
+    if (!p.stacks.Get(id, &frames, &depth)) continue;
+    for (int k = 0; k < SiteCounters::kTallies; ++k) {
+      SiteCounters::Tally t;
+      if (!p.sites.Get(id, k, &t)) continue;
+      ++plan.samples;
+      plan.frames += static_cast<uint64_t>(depth);
+    }
   }
   // Distinct addresses are bounded both by the frames of the samples and by the frame pool.
   const uint64_t pool = p.stacks.frames_used();
@@ -230,44 +247,53 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
   WriteValueType(&w, kSampleType, &strings, "inuse_objects", "count", scratch, scratch_cap);
   WriteValueType(&w, kSampleType, &strings, "inuse_space", "bytes", scratch, scratch_cap);
 
-  // Samples: one per (stack, size) bucket. The tables may have grown since pass 1; such late
-  // entries are left for the next dump so the buffer sizing holds.
+  // Samples: one per tally, that is per (stack, size) and one per stack for its mixed sizes. The
+  // tables may have grown since pass 1; such late entries are left for the next dump so the
+  // buffer sizing holds.
   const int64_t bytes_key = strings.Intern("bytes");
   uint64_t written = 0;
-  for (uint64_t id = 0; id < p.buckets.capacity() && written < n_samples; ++id) {
-    BucketTable::Snapshot b;
+  for (uint64_t id = 0; id < p.stacks.capacity() && written < n_samples; ++id) {
     const uint64_t* frames;
     int depth;
     uint32_t generation;
-    if (!p.buckets.Get(id, &b) || b.allocs == 0 ||
-        !p.stacks.Get(b.stack_id, &frames, &depth, &generation))
-      continue;
-    for (int i = 0; i < depth; ++i) frame_maps[i] = departed.MappingId(frames[i], generation);
-    // A stack interned after the plan may bring addresses the plan did not count: leave it for
-    // the next dump rather than overflow the index. (Only *new* addresses count: most frames
-    // are shared between stacks.)
-    if (locations.count() + locations.CountMissing(frames, frame_maps, depth) >
-        plan.max_locations)
-      continue;
-    ++written;
-    for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i], frame_maps[i]);
-    const uint64_t inuse = b.allocs >= b.frees ? b.allocs - b.frees : 0;
-    int64_t values[4];
-    ScaleHeapSample(b.allocs, b.size, p.config.rate, &values[0], &values[1]);
-    ScaleHeapSample(inuse, b.size, p.config.rate, &values[2], &values[3]);
-    uint64_t uvalues[4];
-    for (int i = 0; i < 4; ++i) uvalues[i] = static_cast<uint64_t>(values[i]);
+    if (!p.stacks.Get(id, &frames, &depth, &generation)) continue;
+    bool indexed = false;
+    for (int k = 0; k < SiteCounters::kTallies && written < n_samples; ++k) {
+      SiteCounters::Tally t;
+      if (!p.sites.Get(id, k, &t)) continue;
+      if (!indexed) {
+        for (int i = 0; i < depth; ++i) frame_maps[i] = departed.MappingId(frames[i], generation);
+        // A stack interned after the plan may bring addresses the plan did not count: leave it
+        // for the next dump rather than overflow the index. (Only *new* addresses count: most
+        // frames are shared between stacks.)
+        if (locations.count() + locations.CountMissing(frames, frame_maps, depth) >
+            plan.max_locations)
+          break;
+        for (int i = 0; i < depth; ++i) ids[i] = locations.Id(frames[i], frame_maps[i]);
+        indexed = true;
+      }
+      ++written;
+      int64_t values[4];
+      TallyValues(t, p.config.rate, values);
+      uint64_t uvalues[4];
+      for (int i = 0; i < 4; ++i) uvalues[i] = static_cast<uint64_t>(values[i]);
 
-    ProtoWriter sample(scratch, scratch_cap);
-    sample.Packed(1, ids, depth, scratch2, scratch_cap);
-    sample.Packed(2, uvalues, 4, scratch2, scratch_cap);
-    char label_buf[64];
-    ProtoWriter label(label_buf, sizeof(label_buf));
-    label.Int(1, bytes_key);
-    label.Int(3, static_cast<int64_t>(b.size));
-    label.Int(4, bytes_key);  // num_unit "bytes"
-    sample.Message(3, label);
-    w.Message(kSample, sample);
+      ProtoWriter sample(scratch, scratch_cap);
+      sample.Packed(1, ids, depth, scratch2, scratch_cap);
+      sample.Packed(2, uvalues, 4, scratch2, scratch_cap);
+      // The object size: pprof's label is AllocBytes / AllocObjects (PPROF.md §3), which for the
+      // mixed tally is its mean size, so -tagfocus=bytes=lo:hi still finds a site whose sizes
+      // all lie in the range.
+      const uint64_t size =
+          t.mixed ? (values[0] > 0 ? static_cast<uint64_t>(values[1] / values[0]) : 0) : t.size;
+      char label_buf[64];
+      ProtoWriter label(label_buf, sizeof(label_buf));
+      label.Int(1, bytes_key);
+      label.Int(3, static_cast<int64_t>(size));
+      label.Int(4, bytes_key);  // num_unit "bytes"
+      sample.Message(3, label);
+      w.Message(kSample, sample);
+    }
   }
 
   // Mappings (ids 1..n in table order, so mapping[0] is the main executable).
@@ -305,19 +331,17 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
 
   const Stats& s = p.stats;
   const uint64_t dropped = s.dropped_live_full.load(std::memory_order_relaxed) +
-                           s.dropped_stack_full.load(std::memory_order_relaxed) +
-                           s.dropped_bucket_full.load(std::memory_order_relaxed);
+                           s.dropped_stack_full.load(std::memory_order_relaxed);
   // Few comments: `go tool pprof -top` prints every one of them above the report.
   // What went wrong, if anything: our failures are reported here rather than to the program.
   char* problems = static_cast<char*>(arena->Alloc(320, 1));
   if (problems != nullptr) {
     RawFormat(problems, 320,
-              "dropped(live/stack/bucket table full)=%lu/%lu/%lu truncated_stacks=%lu "
+              "dropped(live/stack table full)=%lu/%lu truncated_stacks=%lu "
               "empty_stacks=%lu skipped_in_shim=%lu failed_dumps=%lu "
               "unloaded_code_untracked=%lu",
               static_cast<unsigned long>(s.dropped_live_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.dropped_stack_full.load(std::memory_order_relaxed)),
-              static_cast<unsigned long>(s.dropped_bucket_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.truncated_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.empty_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.reentrant_calls.load(std::memory_order_relaxed)),

@@ -1,13 +1,14 @@
 // Turns the profiler's tables into a pprof heap profile (PPROF.md recipe (a)), gzipped.
 //
 // The result is exactly what Go's runtime/pprof writes for a heap profile, minus symbols:
-// four sample types in Go's order, values already unbiased per (stack, size) bucket, period_type
+// four sample types in Go's order, values already unbiased per (stack, size) record, period_type
 // space/bytes, one Mapping per executable segment (main executable first, build IDs), one
-// Location per distinct address, and a numeric "bytes" label. The offline symbolizer adds
-// functions and lines.
+// Location per distinct address, and a numeric "bytes" label. One difference: a stack's sizes
+// beyond its first few share one sample, labelled with their mean size (site_counters.h). The
+// offline symbolizer adds functions and lines.
 //
 // Reads the tables with atomic loads only, so it is correct whatever the other threads are doing
-// (a stack or bucket still being written is left for the next dump). All memory comes from the
+// (a stack or tally still being written is left for the next dump). All memory comes from the
 // caller's Arena; zlib is given the arena as its allocator. Async-signal-safe.
 #pragma once
 
@@ -27,7 +28,7 @@ struct EncodedProfile {
 // How big this dump will be, from one pass over the tables. The tables may grow while we write;
 // entries beyond the plan are left for the next dump, so the plan bounds every buffer.
 struct DumpPlan {
-  uint64_t samples = 0;        // published buckets with allocations
+  uint64_t samples = 0;        // tallies with allocations
   uint64_t frames = 0;         // sum of their stack depths
   uint64_t max_locations = 0;  // bound on distinct addresses
   size_t arena_bytes = 0;      // an Arena of this size holds the whole dump

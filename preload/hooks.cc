@@ -59,8 +59,8 @@ namespace {
 
 // Forgets p if it was sampled. Cheap when it was not: one load from the live table's filter.
 inline void MaybeForget(void* p) {
-  uint32_t bucket;
-  if (MaybeSampled(p)) (void)ForgetSampled(p, &bucket);
+  SampledBlock block;
+  if (MaybeSampled(p)) (void)ForgetSampled(p, &block);
 }
 
 }  // namespace
@@ -119,11 +119,11 @@ void* HookRealloc(void* ptr, size_t size) {
     g_real.free(ptr);
     return fresh;
   }
-  uint32_t bucket = 0;
-  const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &bucket);
+  SampledBlock block{};
+  const bool was_sampled = ptr != nullptr && MaybeSampled(ptr) && ForgetSampled(ptr, &block);
   void* p = g_real.realloc(ptr, size);
   if (p == nullptr && size != 0 && was_sampled) {
-    RestoreSampled(ptr, bucket);  // failed: the old block is still live and still ours
+    RestoreSampled(ptr, block);  // failed: the old block is still live and still ours
   }
   MaybeRecord(p, size);
   return p;

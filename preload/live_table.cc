@@ -26,23 +26,23 @@ void FilterRemove(std::atomic<uint8_t>* counter) {
 std::atomic<uint8_t> LiveTable::empty_filter_[1 << kFilterBits];
 
 size_t LiveTable::MemoryNeeded(uint64_t capacity) {
-  return capacity * sizeof(uint64_t) + (size_t{1} << kFilterBits) * sizeof(uint8_t);
+  return capacity * sizeof(Slot) + (size_t{1} << kFilterBits) * sizeof(uint8_t);
 }
 
 void LiveTable::Init(void* memory, uint64_t capacity) {
-  slots_ = static_cast<std::atomic<uint64_t>*>(memory);
+  slots_ = static_cast<Slot*>(memory);
   filter_ = reinterpret_cast<std::atomic<uint8_t>*>(static_cast<char*>(memory) +
-                                                    capacity * sizeof(uint64_t));
+                                                    capacity * sizeof(Slot));
   mask_ = capacity - 1;
 }
 
-bool LiveTable::Insert(const void* ptr, uint32_t bucket) {
+bool LiveTable::Insert(const void* ptr, uint32_t stack, uint64_t size) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
-  if (slots_ == nullptr || p >= kMaxTrackable || p < 8 || bucket >= kMaxBuckets) return false;
-  const uint64_t word = (static_cast<uint64_t>(p >> 3) << kBucketBits) | bucket;
+  if (slots_ == nullptr || p >= kMaxTrackable || p < 8 || stack >= kMaxStacks) return false;
+  const uint64_t word = (static_cast<uint64_t>(p >> 3) << kStackBits) | stack;
   const size_t home = HomeSlot(ptr);
   for (int i = 0; i < kMaxProbe; ++i) {
-    std::atomic<uint64_t>& slot = slots_[(home + i) & mask_];
+    Slot& slot = slots_[(home + i) & mask_];
     // Claim first, look after: the CAS is the first touch of a fresh table page, and a write
     // fault maps a new page directly. A load first would map the shared zero page, and the CAS
     // after it would then copy it and flush the TLB of every CPU running this process (an IPI
@@ -50,9 +50,12 @@ bool LiveTable::Insert(const void* ptr, uint32_t bucket) {
     // slot's value, as the load did.
     uint64_t seen = kEmpty;
     while (seen == kEmpty || seen == kTombstone) {
-      // Relaxed is enough: the pointer reaches another thread only through the program's own
-      // synchronisation after malloc returns, which orders this store before that thread's free.
-      if (slot.compare_exchange_weak(seen, word, std::memory_order_relaxed)) {
+      // The pointer reaches another thread only through the program's own synchronisation after
+      // malloc returns, which orders these stores before that thread's free. Acquire pairs with
+      // Erase's release: the previous owner's read of the size is done before we overwrite it.
+      if (slot.key.compare_exchange_weak(seen, word, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+        slot.size.store(size, std::memory_order_relaxed);
         FilterAdd(&filter_[FilterIndex(ptr)]);
         return true;
       }
@@ -61,23 +64,26 @@ bool LiveTable::Insert(const void* ptr, uint32_t bucket) {
   return false;
 }
 
-bool LiveTable::Erase(const void* ptr, uint32_t* bucket) {
+bool LiveTable::Erase(const void* ptr, uint32_t* stack, uint64_t* size) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
   if (slots_ == nullptr || p >= kMaxTrackable) return false;
   const uint64_t key = p >> 3;
   const size_t home = HomeSlot(ptr);
   for (int i = 0; i < kMaxProbe; ++i) {
-    std::atomic<uint64_t>& slot = slots_[(home + i) & mask_];
-    uint64_t seen = slot.load(std::memory_order_relaxed);
+    Slot& slot = slots_[(home + i) & mask_];
+    uint64_t seen = slot.key.load(std::memory_order_relaxed);
     if (seen == kEmpty) return false;
-    if (seen != kTombstone && (seen >> kBucketBits) == key) {
+    if (seen != kTombstone && (seen >> kStackBits) == key) {
+      // Read before the release: once the tombstone is in, another thread may reuse the slot.
+      *size = slot.size.load(std::memory_order_relaxed);
       // Only the thread freeing ptr can erase it, so the CAS cannot lose to another erase; it
       // can only fail spuriously, in which case the word is unchanged and we retry.
-      while (!slot.compare_exchange_weak(seen, kTombstone, std::memory_order_relaxed)) {
-        if ((seen >> kBucketBits) != key) return false;
+      while (!slot.key.compare_exchange_weak(seen, kTombstone, std::memory_order_release,
+                                             std::memory_order_relaxed)) {
+        if ((seen >> kStackBits) != key) return false;
       }
       FilterRemove(&filter_[FilterIndex(ptr)]);
-      *bucket = static_cast<uint32_t>(seen & (kMaxBuckets - 1));
+      *stack = static_cast<uint32_t>(seen & (kMaxStacks - 1));
       return true;
     }
   }
@@ -87,7 +93,7 @@ bool LiveTable::Erase(const void* ptr, uint32_t* bucket) {
 uint64_t LiveTable::CountForTesting() const {
   uint64_t n = 0;
   for (uint64_t i = 0; i <= mask_; ++i) {
-    const uint64_t v = slots_[i].load(std::memory_order_relaxed);
+    const uint64_t v = slots_[i].key.load(std::memory_order_relaxed);
     if (v != kEmpty && v != kTombstone) ++n;
   }
   return n;

@@ -1,4 +1,4 @@
-// Live sampled allocations: pointer -> bucket, lock-free, fixed capacity.
+// Live sampled allocations: pointer -> (stack, size), lock-free, fixed capacity.
 //
 // Every free() asks "was this pointer sampled?", so the common answer ("no") must cost next to
 // nothing. A counting filter answers it first: one 8-bit counter per 64-byte granule of address
@@ -18,10 +18,16 @@
 // Counters saturate at 255 and then stay there (a permanent "maybe", never a wrong "no"); that
 // takes 255 live samples on one counter (the 2 GiB heaps above peaked at 3).
 //
-// The table is open addressing with linear probing over single 64-bit words, so one CAS claims
-// or releases an entry and a slot is never half-written (a fork or a signal at any instant sees
-// whole entries). A word packs the pointer (bits 3..46) and the bucket id (20 bits):
-//   0 = empty, 1 = tombstone, else (ptr >> 3) << 20 | bucket.
+// The table is open addressing with linear probing over 16-byte slots: a key word that one CAS
+// claims or releases, and the block's size beside it in the same cache line (the free needs it
+// to find the block's tally again: site_counters.h). The key word packs the pointer (bits
+// 3..46) and the stack id (20 bits):
+//   0 = empty, 1 = tombstone, else (ptr >> 3) << 20 | stack.
+// The size is written right after the claim by the inserting thread, before malloc returns; the
+// free of that pointer comes after the return (through the program's own synchronisation when
+// another thread frees it), so it reads the size written for it. (A fork child copied at the
+// instant between the claim and the size store could read a stale size for that one block; its
+// tally is then off by one block. Nothing else can be.)
 // Pointers at or above 2^47 (5-level paging) are not tracked; the sample is dropped and counted.
 // Insert takes the first empty-or-tombstone slot within kMaxProbe of the home slot, so a key is
 // always found within kMaxProbe slots of home and never past an empty slot; lookups stop at the
@@ -41,8 +47,8 @@ namespace leaktrack {
 class LiveTable {
  public:
   static constexpr int kMaxProbe = 64;
-  static constexpr int kBucketBits = 20;
-  static constexpr uint32_t kMaxBuckets = 1u << kBucketBits;
+  static constexpr int kStackBits = 20;
+  static constexpr uint32_t kMaxStacks = 1u << kStackBits;
   static constexpr int kFilterBits = 16;
   static constexpr int kGranuleBits = 6;  // 64-byte granules: a cache line of heap per counter
 
@@ -52,15 +58,15 @@ class LiveTable {
   void Init(void* memory, uint64_t capacity);
 
   // False when the table has no room near the pointer's home slot, or the pointer is untrackable.
-  [[nodiscard]] bool Insert(const void* ptr, uint32_t bucket);
+  [[nodiscard]] bool Insert(const void* ptr, uint32_t stack, uint64_t size);
 
   // Fast negative test for free(): false means "certainly not in the table".
   bool MaybeContains(const void* ptr) const {
     return filter_[FilterIndex(ptr)].load(std::memory_order_relaxed) != 0;
   }
 
-  // Removes ptr if present and returns its bucket in *bucket.
-  [[nodiscard]] bool Erase(const void* ptr, uint32_t* bucket);
+  // Removes ptr if present and returns what Insert was given for it.
+  [[nodiscard]] bool Erase(const void* ptr, uint32_t* stack, uint64_t* size);
 
   // Number of occupied slots (approximate under concurrency). For stats and tests.
   uint64_t CountForTesting() const;
@@ -77,7 +83,13 @@ class LiveTable {
     return static_cast<size_t>(x >> 17) & mask_;
   }
 
-  std::atomic<uint64_t>* slots_ = nullptr;
+  struct Slot {
+    std::atomic<uint64_t> key;
+    std::atomic<uint64_t> size;  // written by the inserter after its claim, read by the eraser
+  };
+  static_assert(sizeof(Slot) == 16, "four slots per cache line");
+
+  Slot* slots_ = nullptr;
   // Until Init, an all-zero filter (in .bss): free() needs no "initialised?" branch.
   static std::atomic<uint8_t> empty_filter_[1 << kFilterBits];
   std::atomic<uint8_t>* filter_ = empty_filter_;

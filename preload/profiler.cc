@@ -23,18 +23,18 @@ namespace {
 
 bool MapTables(Profiler* p) {
   const Config& c = p->config;
-  const uint64_t buckets = c.max_stacks * 2;
+  // Site records first: they are 64-byte aligned structs, and the mapping is page-aligned.
+  const size_t site_bytes = SiteCounters::MemoryNeeded(c.max_stacks);
   const size_t live_bytes = LiveTable::MemoryNeeded(c.max_live);
   const size_t stack_bytes = StackTable::MemoryNeeded(c.max_stacks);
-  const size_t bucket_bytes = BucketTable::MemoryNeeded(buckets);
   const size_t departed_bytes = DepartedMappings::MemoryNeeded();
   char* mem =
-      static_cast<char*>(MapMemory(live_bytes + stack_bytes + bucket_bytes + departed_bytes));
+      static_cast<char*>(MapMemory(site_bytes + live_bytes + stack_bytes + departed_bytes));
   if (mem == nullptr) return false;
-  p->live.Init(mem, c.max_live);
-  p->stacks.Init(mem + live_bytes, c.max_stacks);
-  p->buckets.Init(mem + live_bytes + stack_bytes, buckets);
-  p->departed.Init(mem + live_bytes + stack_bytes + bucket_bytes);
+  p->sites.Init(mem, c.max_stacks, c.rate);
+  p->live.Init(mem + site_bytes, c.max_live);
+  p->stacks.Init(mem + site_bytes + live_bytes, c.max_stacks);
+  p->departed.Init(mem + site_bytes + live_bytes + stack_bytes);
   return true;
 }
 
@@ -113,17 +113,14 @@ void RecordOnSideStack(void* arg) {
   // key it as generation 0, so a program that keeps unloading plugins does not get a copy of
   // each of its other stacks per dlclose.
   const int64_t stack = p.stacks.Intern(frames, depth, through_unloaded ? generation : 0);
-  if (stack < 0) {
+  if (stack < 0 || stack >= LiveTable::kMaxStacks) {
     p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
-  } else if (const int64_t bucket = p.buckets.Intern(static_cast<uint32_t>(stack), sample.size);
-             bucket < 0 || bucket >= LiveTable::kMaxBuckets) {
-    p.stats.dropped_bucket_full.fetch_add(1, std::memory_order_relaxed);
   } else {
     FaultMaybeStallInsert();
-    if (p.live.Insert(sample.ptr, static_cast<uint32_t>(bucket))) {
+    if (p.live.Insert(sample.ptr, static_cast<uint32_t>(stack), sample.size)) {
       // Counted only once the pointer is findable, so every counted alloc can be matched by its
       // free: a dropped sample never turns into a phantom leak.
-      p.buckets.AddAlloc(static_cast<uint32_t>(bucket));
+      p.sites.AddAlloc(static_cast<uint32_t>(stack), sample.size);
     } else {
       p.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
     }
@@ -142,15 +139,15 @@ void RecordAlloc(void* ptr, size_t size) {
   errno = saved_errno;
 }
 
-bool ForgetSampled(const void* ptr, uint32_t* bucket) {
-  if (!g_profiler.live.Erase(ptr, bucket)) return false;
-  g_profiler.buckets.AddFree(*bucket);
+bool ForgetSampled(const void* ptr, SampledBlock* block) {
+  if (!g_profiler.live.Erase(ptr, &block->stack, &block->size)) return false;
+  g_profiler.sites.AddFree(block->stack, block->size);
   return true;
 }
 
-void RestoreSampled(const void* ptr, uint32_t bucket) {
-  if (g_profiler.live.Insert(ptr, bucket)) {
-    g_profiler.buckets.UndoFree(bucket);
+void RestoreSampled(const void* ptr, const SampledBlock& block) {
+  if (g_profiler.live.Insert(ptr, block.stack, block.size)) {
+    g_profiler.sites.UndoFree(block.stack, block.size);
   } else {
     g_profiler.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
   }

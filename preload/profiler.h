@@ -15,6 +15,7 @@
 #include "config.h"
 #include "departed_mappings.h"
 #include "live_table.h"
+#include "site_counters.h"
 #include "stack_table.h"
 #include "thread_state.h"
 
@@ -27,7 +28,6 @@ struct Stats {
   std::atomic<uint64_t> samples{0};
   std::atomic<uint64_t> dropped_live_full{0};
   std::atomic<uint64_t> dropped_stack_full{0};
-  std::atomic<uint64_t> dropped_bucket_full{0};
   std::atomic<uint64_t> empty_stacks{0};
   std::atomic<uint64_t> truncated_stacks{0};
   std::atomic<uint64_t> dumps_failed{0};
@@ -38,7 +38,7 @@ struct Profiler {
   std::atomic<State> state{State::kUninitialized};
   Config config;
   StackTable stacks;
-  BucketTable buckets;
+  SiteCounters sites;  // indexed by stack id
   LiveTable live;
   DepartedMappings departed;  // code unloaded by dlclose, for the dump (unload_tracker.h)
   Stats stats;
@@ -63,9 +63,16 @@ void RecordAlloc(void* ptr, size_t size);
 // Fast check before RecordFree; true means "maybe sampled".
 inline bool MaybeSampled(const void* ptr) { return g_profiler.live.MaybeContains(ptr); }
 
-// Forgets a sampled pointer that is being freed. Returns its bucket through *bucket.
-bool ForgetSampled(const void* ptr, uint32_t* bucket);
+// A live sampled block as the tables know it.
+struct SampledBlock {
+  uint32_t stack;
+  uint64_t size;
+};
+
+// Forgets a sampled pointer that is being freed and counts the free. False when it was not
+// sampled (or its sample was dropped).
+bool ForgetSampled(const void* ptr, SampledBlock* block);
 // Puts back a pointer whose realloc failed (the old block is still live).
-void RestoreSampled(const void* ptr, uint32_t bucket);
+void RestoreSampled(const void* ptr, const SampledBlock& block);
 
 }  // namespace leaktrack

@@ -24,7 +24,7 @@ uint64_t HashFrames(const uint64_t* frames, int depth, uint32_t generation) {
   return FinishHash(h);
 }
 
-// The claim / fill / publish protocol both tables share (stack_table.h). Probes up to max_probe
+// The claim / fill / publish protocol (stack_table.h). Probes up to max_probe
 // slots from the hash's home: a published slot with this hash that `matches` is the answer; an
 // empty slot is claimed (state = hash | kBusy), filled by `fill` and published with a release
 // store. Returns the slot index, or -1 when the probe finds no room or `fill` fails (the claimed
@@ -101,40 +101,6 @@ bool StackTable::Get(uint64_t id, const uint64_t** frames, int* depth,
   *frames = frames_ + slot.offset;
   *depth = static_cast<int>(slot.depth);
   if (generation != nullptr) *generation = slot.generation;
-  return true;
-}
-
-size_t BucketTable::MemoryNeeded(uint64_t capacity) { return capacity * sizeof(Slot); }
-
-void BucketTable::Init(void* memory, uint64_t capacity) {
-  slots_ = static_cast<Slot*>(memory);
-  mask_ = capacity - 1;
-}
-
-int64_t BucketTable::Intern(uint32_t stack_id, uint64_t size) {
-  if (slots_ == nullptr) return -1;
-  const uint64_t hash = FinishHash((static_cast<uint64_t>(stack_id) * 0x9E3779B97F4A7C15ull) ^
-                                   (size * 0xC2B2AE3D27D4EB4Full) ^ size);
-  return InternSlot(
-      slots_, mask_, hash, kMaxProbe,
-      [&](const Slot& slot) { return slot.stack_id == stack_id && slot.size == size; },
-      [&](Slot& slot) {
-        slot.stack_id = stack_id;
-        slot.size = size;
-        return true;
-      });
-}
-
-bool BucketTable::Get(uint64_t id, Snapshot* out) const {
-  if (id > mask_) return false;
-  const Slot& slot = slots_[id];
-  if (!Published(slot)) return false;
-  out->stack_id = slot.stack_id;
-  out->size = slot.size;
-  // Frees first: a free is always preceded by its alloc, so reading frees before allocs keeps
-  // allocs >= frees even while other threads update the counters.
-  out->frees = slot.frees.load(std::memory_order_acquire);
-  out->allocs = slot.allocs.load(std::memory_order_acquire);
   return true;
 }
 

@@ -1,12 +1,10 @@
-// Interned call stacks and the per-(stack, size) buckets that count sampled allocations.
+// Interned call stacks.
 //
 // StackTable maps a stack (up to kMaxDepth program counters, plus the code generation it was
-// captured in: departed_mappings.h) to a small id; BucketTable maps
-// (stack id, object size) to a pair of monotonic counters: sampled allocations and sampled frees.
-// Like Go's mprof buckets, a bucket holds one object size, so the dump can unbias it exactly with
-// 1/p(size) (PPROF.md §5). In-use = allocs - frees, so a dump never needs the live table.
+// captured in: departed_mappings.h) to a small id, which indexes the site's counters
+// (site_counters.h) and is kept with every live sampled block (live_table.h).
 //
-// Both tables are open addressing over a fixed array, lock-free. A slot's first word is its state:
+// The table is open addressing over a fixed array, lock-free. A slot's first word is its state:
 //   0 = empty; kBusy | hash = claimed, being written; hash = published (immutable from then on).
 // The writer claims with a CAS, fills the slot, then publishes with a release store; readers
 // (other inserters, the dump) use acquire loads and skip slots that are still busy. An inserter
@@ -56,47 +54,6 @@ class StackTable {
   uint64_t* frames_ = nullptr;
   uint64_t frames_capacity_ = 0;
   std::atomic<uint64_t> frames_next_{0};
-  uint64_t mask_ = 0;
-};
-
-class BucketTable {
- public:
-  static constexpr int kMaxProbe = 128;
-
-  static size_t MemoryNeeded(uint64_t capacity);
-  void Init(void* memory, uint64_t capacity);
-
-  // Returns the id of the (stack, size) bucket, creating it if new, or -1 when full.
-  int64_t Intern(uint32_t stack_id, uint64_t size);
-
-  void AddAlloc(uint32_t id) { slots_[id].allocs.fetch_add(1, std::memory_order_relaxed); }
-  // Release pairs with the acquire load of frees in Get(): a reader that sees this free also sees
-  // the alloc that happened before it.
-  void AddFree(uint32_t id) { slots_[id].frees.fetch_add(1, std::memory_order_release); }
-  // Undoes AddFree when a realloc that released the bucket's block failed and the block stays.
-  void UndoFree(uint32_t id) { slots_[id].frees.fetch_sub(1, std::memory_order_relaxed); }
-
-  struct Snapshot {
-    uint32_t stack_id;
-    uint64_t size;
-    uint64_t allocs;
-    uint64_t frees;
-  };
-  // Reads a published bucket. False for empty or busy slots.
-  bool Get(uint64_t id, Snapshot* out) const;
-
-  uint64_t capacity() const { return mask_ + 1; }
-
- private:
-  struct Slot {
-    std::atomic<uint64_t> state;
-    uint64_t size;
-    uint32_t stack_id;
-    uint32_t pad;
-    std::atomic<uint64_t> allocs;
-    std::atomic<uint64_t> frees;
-  };
-  Slot* slots_ = nullptr;
   uint64_t mask_ = 0;
 };
 

@@ -28,34 +28,37 @@ class LiveTableTest : public ::testing::Test {
 
 TEST_F(LiveTableTest, InsertFindErase) {
   EXPECT_FALSE(table_.MaybeContains(Fake(1)));
-  ASSERT_TRUE(table_.Insert(Fake(1), 42));
+  ASSERT_TRUE(table_.Insert(Fake(1), 42, 4096));
   EXPECT_TRUE(table_.MaybeContains(Fake(1)));
-  uint32_t bucket = 0;
-  EXPECT_FALSE(table_.Erase(Fake(2), &bucket));
-  ASSERT_TRUE(table_.Erase(Fake(1), &bucket));
-  EXPECT_EQ(bucket, 42u);
-  EXPECT_FALSE(table_.Erase(Fake(1), &bucket));  // a second free finds nothing
+  uint32_t stack = 0;
+  uint64_t size = 0;
+  EXPECT_FALSE(table_.Erase(Fake(2), &stack, &size));
+  ASSERT_TRUE(table_.Erase(Fake(1), &stack, &size));
+  EXPECT_EQ(stack, 42u);
+  EXPECT_EQ(size, 4096u);
+  EXPECT_FALSE(table_.Erase(Fake(1), &stack, &size));  // a second free finds nothing
   EXPECT_FALSE(table_.MaybeContains(Fake(1)));
 }
 
 TEST_F(LiveTableTest, RejectsUntrackablePointersAndBuckets) {
-  EXPECT_FALSE(table_.Insert(reinterpret_cast<void*>(uintptr_t{1} << 47), 1));
-  EXPECT_FALSE(table_.Insert(Fake(3), LiveTable::kMaxBuckets));
-  EXPECT_TRUE(table_.Insert(Fake(3), LiveTable::kMaxBuckets - 1));
+  EXPECT_FALSE(table_.Insert(reinterpret_cast<void*>(uintptr_t{1} << 47), 1, 8));
+  EXPECT_FALSE(table_.Insert(Fake(3), LiveTable::kMaxStacks, 8));
+  EXPECT_TRUE(table_.Insert(Fake(3), LiveTable::kMaxStacks - 1, 8));
 }
 
 TEST_F(LiveTableTest, FillsUpWithoutBlockingAndRecoversAfterErase) {
   uint64_t inserted = 0;
-  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) inserted += table_.Insert(Fake(i), i & 1023);
+  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) inserted += table_.Insert(Fake(i), i & 1023, i);
   EXPECT_GT(inserted, kCapacity / 2);  // linear probing with a probe limit fills well
   EXPECT_LE(inserted, kCapacity);
   EXPECT_EQ(table_.CountForTesting(), inserted);
-  uint32_t bucket;
-  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) (void)table_.Erase(Fake(i), &bucket);
+  uint32_t stack;
+  uint64_t size;
+  for (uintptr_t i = 0; i < 2 * kCapacity; ++i) (void)table_.Erase(Fake(i), &stack, &size);
   EXPECT_EQ(table_.CountForTesting(), 0u);
   // Tombstones are reused: the table accepts a full load again.
   uint64_t again = 0;
-  for (uintptr_t i = 0; i < kCapacity / 2; ++i) again += table_.Insert(Fake(i + 7), 1);
+  for (uintptr_t i = 0; i < kCapacity / 2; ++i) again += table_.Insert(Fake(i + 7), 1, 16);
   EXPECT_EQ(again, kCapacity / 2);
 }
 
@@ -67,15 +70,16 @@ void* Colliding(uintptr_t a, uintptr_t c) {
 
 TEST_F(LiveTableTest, SharedFilterCounterAnswersMaybeUntilTheLastEraseOnly) {
   constexpr uintptr_t kN = 10, kCounter = 0x1234;
-  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 7));
+  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 7, 32));
   EXPECT_TRUE(table_.MaybeContains(Colliding(kN + 1, kCounter)));  // same counter, never inserted
-  uint32_t bucket = 0;
-  EXPECT_FALSE(table_.Erase(Colliding(kN + 1, kCounter), &bucket));  // the probe says no
+  uint32_t stack = 0;
+  uint64_t size = 0;
+  EXPECT_FALSE(table_.Erase(Colliding(kN + 1, kCounter), &stack, &size));  // the probe says no
   for (uintptr_t a = 1; a < kN; ++a) {
-    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &bucket));
+    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &stack, &size));
     EXPECT_TRUE(table_.MaybeContains(Colliding(kN, kCounter)));  // still live: never a wrong "no"
   }
-  ASSERT_TRUE(table_.Erase(Colliding(kN, kCounter), &bucket));
+  ASSERT_TRUE(table_.Erase(Colliding(kN, kCounter), &stack, &size));
   EXPECT_FALSE(table_.MaybeContains(Colliding(kN, kCounter)));
   EXPECT_FALSE(table_.MaybeContains(Colliding(1, kCounter)));
 }
@@ -84,12 +88,14 @@ TEST_F(LiveTableTest, SaturatedFilterCounterStaysMaybe) {
   // 300 live pointers on one 8-bit counter: it saturates, and from then on it answers "maybe"
   // for good rather than wrapping to a wrong "no" while some of them are live.
   constexpr uintptr_t kN = 300, kCounter = 0x0abc;
-  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 1));
-  uint32_t bucket = 0;
+  for (uintptr_t a = 1; a <= kN; ++a) ASSERT_TRUE(table_.Insert(Colliding(a, kCounter), 1, 32));
+  uint32_t stack = 0;
+  uint64_t size = 0;
   for (uintptr_t a = 1; a <= kN; ++a) {
     EXPECT_TRUE(table_.MaybeContains(Colliding(a, kCounter)));
-    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &bucket));
-    EXPECT_EQ(bucket, 1u);
+    ASSERT_TRUE(table_.Erase(Colliding(a, kCounter), &stack, &size));
+    EXPECT_EQ(stack, 1u);
+    EXPECT_EQ(size, 32u);
   }
   EXPECT_TRUE(table_.MaybeContains(Colliding(1, kCounter)));  // sticky: costs a probe, not a miss
   EXPECT_EQ(table_.CountForTesting(), 0u);
@@ -97,21 +103,23 @@ TEST_F(LiveTableTest, SaturatedFilterCounterStaysMaybe) {
 
 TEST_F(LiveTableTest, ConcurrentInsertEraseKeepsEveryEntry) {
   // Four threads each own a disjoint pointer range and churn through it; at the end each keeps
-  // every 4th pointer. The table must hold exactly those, with the right buckets.
+  // every 4th pointer. The table must hold exactly those, with the right stacks and sizes.
   constexpr int kThreads = 4;
   constexpr uintptr_t kPerThread = 2000;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t] {
-      uint32_t bucket;
+      uint32_t stack;
+      uint64_t size;
       for (int round = 0; round < 20; ++round) {
         for (uintptr_t i = 0; i < kPerThread; ++i) {
-          ASSERT_TRUE(table_.Insert(Fake(t * kPerThread + i), t));
+          ASSERT_TRUE(table_.Insert(Fake(t * kPerThread + i), t, i + round));
         }
         for (uintptr_t i = 0; i < kPerThread; ++i) {
           if (round == 19 && i % 4 == 0) continue;
-          ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &bucket));
-          ASSERT_EQ(bucket, static_cast<uint32_t>(t));
+          ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &stack, &size));
+          ASSERT_EQ(stack, static_cast<uint32_t>(t));
+          ASSERT_EQ(size, i + round);
         }
       }
     });
@@ -120,9 +128,11 @@ TEST_F(LiveTableTest, ConcurrentInsertEraseKeepsEveryEntry) {
   EXPECT_EQ(table_.CountForTesting(), kThreads * kPerThread / 4);
   for (int t = 0; t < kThreads; ++t) {
     for (uintptr_t i = 0; i < kPerThread; i += 4) {
-      uint32_t bucket;
-      ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &bucket));
-      EXPECT_EQ(bucket, static_cast<uint32_t>(t));
+      uint32_t stack;
+      uint64_t size;
+      ASSERT_TRUE(table_.Erase(Fake(t * kPerThread + i), &stack, &size));
+      EXPECT_EQ(stack, static_cast<uint32_t>(t));
+      EXPECT_EQ(size, i + 19);
     }
   }
 }

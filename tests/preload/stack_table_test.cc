@@ -1,4 +1,4 @@
-// Tests of stack interning and (stack, size) buckets (stack_table.h).
+// Tests of stack interning (stack_table.h).
 #include "stack_table.h"
 
 #include <thread>
@@ -71,31 +71,6 @@ TEST(StackTableTest, ConcurrentInternIsConsistent) {
   }
   for (auto& th : threads) th.join();
   UnmapMemory(mem, StackTable::MemoryNeeded(kCap));
-}
-
-TEST(BucketTableTest, SeparatesSizesAndCountsAllocsAndFrees) {
-  constexpr uint64_t kCap = 256;
-  void* mem = MapMemory(BucketTable::MemoryNeeded(kCap));
-  BucketTable t;
-  t.Init(mem, kCap);
-  const int64_t small = t.Intern(5, 16);
-  const int64_t big = t.Intern(5, 4096);
-  ASSERT_GE(small, 0);
-  ASSERT_GE(big, 0);
-  EXPECT_NE(small, big);
-  EXPECT_EQ(t.Intern(5, 16), small);
-  t.AddAlloc(small);
-  t.AddAlloc(small);
-  t.AddFree(small);
-  t.AddFree(small);
-  t.UndoFree(small);
-  BucketTable::Snapshot s;
-  ASSERT_TRUE(t.Get(small, &s));
-  EXPECT_EQ(s.stack_id, 5u);
-  EXPECT_EQ(s.size, 16u);
-  EXPECT_EQ(s.allocs, 2u);
-  EXPECT_EQ(s.frees, 1u);
-  UnmapMemory(mem, BucketTable::MemoryNeeded(kCap));
 }
 
 }  // namespace

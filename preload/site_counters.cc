@@ -1,0 +1,108 @@
+// See site_counters.h.
+#include "site_counters.h"
+
+#include <math.h>
+
+#include "sampler.h"
+
+namespace leaktrack {
+
+size_t SiteCounters::MemoryNeeded(uint64_t stacks) { return stacks * sizeof(Site); }
+
+void SiteCounters::Init(void* memory, uint64_t stacks, uint64_t rate) {
+  sites_ = static_cast<Site*>(memory);
+  capacity_ = stacks;
+  rate_ = rate;
+}
+
+int SiteCounters::FindSlot(Site& site, uint64_t size, bool claim) {
+  const uint64_t key = size + 1;  // a sampled malloc(0) has size 0; 0 means "unclaimed"
+  for (int k = 0; k < kExactSizes; ++k) {
+    uint64_t seen = site.size_plus_one[k].load(std::memory_order_acquire);
+    if (seen == 0) {
+      if (!claim) return -1;  // slots fill in order: this size was never claimed
+      // Acquire on failure, release on success: a reader of the size sees it whole. A size can
+      // end up in one slot only, because every slot before this one held another size.
+      if (site.size_plus_one[k].compare_exchange_strong(seen, key, std::memory_order_acq_rel,
+                                                        std::memory_order_acquire)) {
+        return k;
+      }
+    }
+    if (seen == key) return k;
+  }
+  return -1;
+}
+
+void SiteCounters::MixedWeight(uint64_t size, uint64_t* weight, uint64_t* bytes) const {
+  // Rounded once here and nowhere else, so a free subtracts exactly what its allocation added.
+  const double scale = SampleScale(size, rate_);
+  *weight = static_cast<uint64_t>(llround(scale * static_cast<double>(kWeightOne)));
+  *bytes = static_cast<uint64_t>(llround(scale * static_cast<double>(size)));
+}
+
+void SiteCounters::AddAlloc(uint32_t stack, uint64_t size) {
+  if (stack >= capacity_) return;
+  Site& site = sites_[stack];
+  if (const int k = FindSlot(site, size, /*claim=*/true); k >= 0) {
+    site.allocs[k].fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  uint64_t weight, bytes;
+  MixedWeight(size, &weight, &bytes);
+  site.mixed_alloc_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  site.mixed_alloc_weight.fetch_add(weight, std::memory_order_relaxed);
+}
+
+// Release pairs with the acquire loads of the free counters in Get(): a reader that sees this
+// free also sees the allocation that happened before it.
+void SiteCounters::AddFree(uint32_t stack, uint64_t size) {
+  if (stack >= capacity_) return;
+  Site& site = sites_[stack];
+  if (const int k = FindSlot(site, size, /*claim=*/false); k >= 0) {
+    site.frees[k].fetch_add(1, std::memory_order_release);
+    return;
+  }
+  uint64_t weight, bytes;
+  MixedWeight(size, &weight, &bytes);
+  site.mixed_free_bytes.fetch_add(bytes, std::memory_order_release);
+  site.mixed_free_weight.fetch_add(weight, std::memory_order_release);
+}
+
+void SiteCounters::UndoFree(uint32_t stack, uint64_t size) {
+  if (stack >= capacity_) return;
+  Site& site = sites_[stack];
+  if (const int k = FindSlot(site, size, /*claim=*/false); k >= 0) {
+    site.frees[k].fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  uint64_t weight, bytes;
+  MixedWeight(size, &weight, &bytes);
+  site.mixed_free_weight.fetch_sub(weight, std::memory_order_relaxed);
+  site.mixed_free_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+bool SiteCounters::Get(uint64_t stack, int index, Tally* out) const {
+  if (stack >= capacity_ || index < 0 || index >= kTallies) return false;
+  const Site& site = sites_[stack];
+  // Frees first: a free is always preceded by its allocation, so reading frees before allocs
+  // keeps allocs >= frees even while other threads update the counters.
+  if (index < kExactSizes) {
+    const uint64_t key = site.size_plus_one[index].load(std::memory_order_acquire);
+    if (key == 0) return false;
+    out->mixed = false;
+    out->size = key - 1;
+    out->frees = site.frees[index].load(std::memory_order_acquire);
+    out->allocs = site.allocs[index].load(std::memory_order_acquire);
+    out->alloc_bytes = out->free_bytes = 0;
+  } else {
+    out->mixed = true;
+    out->size = 0;
+    out->free_bytes = site.mixed_free_bytes.load(std::memory_order_acquire);
+    out->frees = site.mixed_free_weight.load(std::memory_order_acquire);
+    out->alloc_bytes = site.mixed_alloc_bytes.load(std::memory_order_acquire);
+    out->allocs = site.mixed_alloc_weight.load(std::memory_order_acquire);
+  }
+  return out->allocs != 0;
+}
+
+}  // namespace leaktrack
