@@ -1,22 +1,25 @@
 // Live sampled allocations: pointer -> (stack, size), lock-free, fixed capacity.
 //
 // Every free() asks "was this pointer sampled?", so the common answer ("no") must cost next to
-// nothing. A counting filter answers it first: one 8-bit counter per 64-byte granule of address
-// space (folded onto 65,536 counters), incremented on insert and decremented on erase. A zero
-// counter is an exact "no" after one load from a 64 KiB array; only when it is non-zero (the
-// pointer, a pointer in the same 64 bytes, or an aliased granule is live) do we probe the table.
+// nothing. A counting filter answers it first: one 8-bit counter per 512-byte granule of address
+// space (2^21 counters: 1 GiB of address space, the higher bits folded in), incremented on
+// insert and decremented on erase. A zero counter is an exact "no" after one load; only when it
+// is non-zero (a live sample in the same 512 bytes, or in an aliased granule) do we probe the
+// table, which costs a cache miss (~300 ns).
 //
-// The index keeps address locality on purpose: one filter cache line covers 4 KiB of heap, so
-// frees of neighbouring blocks hit the same line. A multiplicative hash sent every free to a
-// random line of the (then 128 KiB) filter: on bench/malloc_bench over jemalloc, free() spent
-// most of its time waiting for that load (perf: 7% of all samples, now about 4%). The
-// higher address bits are XOR-folded in, so heaps 4 MiB apart (glibc's 64 MiB-aligned arenas,
-// jemalloc's extents) do not alias granule for granule. False positives for N live samples:
-// about N/65536 (measured on glibc and jemalloc heaps of 64 MiB - 2 GiB: 0.15%, 1.2%, 5.0% for
-// N = 100, 816, 3367; the same as the old hash), plus under 64/rate (0.012% at 512 KiB) for
-// blocks sharing a granule with a sampled one.
+// Sizing, measured on bench/malloc_bench over jemalloc (perf share of our free()):
+//  - The index keeps address locality: frees of neighbouring blocks read the same filter line,
+//    and a line covers 32 KiB of heap. A hashed index sent every free to a random line and free()
+//    spent 7% of all samples waiting for it; 64-byte granules (4 KiB of heap per line) 3.8-4.7%;
+//    1 KiB granules 2.8%. The price of a coarser granule is false positives from blocks sharing
+//    a granule with a sampled one: about granule/rate of all frees, 0.1% at 512 B.
+//  - False positives from aliasing are about N/counters for N live samples once the heap spans
+//    more than the filter's window. The old 65,536 counters gave 5% at N = 3,367 (a 1.7 GiB
+//    heap) and would give 30% for a 10 GiB heap, a cache miss on almost every third free; 2^21
+//    counters give 1% there. The array is 2 MiB of address space but only the pages where
+//    samples landed are ever written (reads of the rest map the shared zero page).
 // Counters saturate at 255 and then stay there (a permanent "maybe", never a wrong "no"); that
-// takes 255 live samples on one counter (the 2 GiB heaps above peaked at 3).
+// takes 255 live samples on one counter.
 //
 // The table is open addressing with linear probing over 16-byte slots: a key word that one CAS
 // claims or releases, and the block's size beside it in the same cache line (the free needs it
@@ -49,8 +52,8 @@ class LiveTable {
   static constexpr int kMaxProbe = 64;
   static constexpr int kStackBits = 20;
   static constexpr uint32_t kMaxStacks = 1u << kStackBits;
-  static constexpr int kFilterBits = 16;
-  static constexpr int kGranuleBits = 6;  // 64-byte granules: a cache line of heap per counter
+  static constexpr int kFilterBits = 21;
+  static constexpr int kGranuleBits = 9;  // 512-byte granules: a filter line covers 32 KiB of heap
 
   // Takes capacity (a power of two) slots of memory from `memory`, which must hold
   // MemoryNeeded(capacity) zeroed bytes.
@@ -59,6 +62,14 @@ class LiveTable {
 
   // False when the table has no room near the pointer's home slot, or the pointer is untrackable.
   [[nodiscard]] bool Insert(const void* ptr, uint32_t stack, uint64_t size);
+
+  // Starts loading the slot an Insert of ptr will claim first, so that the miss overlaps the
+  // stack walk that comes before it. A sampled block's slot is always cold: Insert was ~450 ns on
+  // malloc_bench, nearly all of it that miss (perf: 1.2% of all samples; 0.15% + 0.4% for the
+  // prefetch itself now). Prefetching the filter line as well measured no better.
+  void PrefetchForInsert(const void* ptr) const {
+    __builtin_prefetch(&slots_[HomeSlot(ptr)], /*rw=*/1, /*locality=*/3);
+  }
 
   // Fast negative test for free(): false means "certainly not in the table".
   bool MaybeContains(const void* ptr) const {

@@ -132,6 +132,7 @@ void RecordOnSideStack(void* arg) {
 void RecordAlloc(void* ptr, size_t size) {
   ScopedGuard guard;  // taken here, on the program's stack: GuardIsStale compares its frame
   const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
+  g_profiler.live.PrefetchForInsert(ptr);
   g_profiler.stats.samples.fetch_add(1, std::memory_order_relaxed);
   CheckDumpSignalOwnership();
   Sample sample{ptr, size};

@@ -62,10 +62,12 @@ TEST_F(LiveTableTest, FillsUpWithoutBlockingAndRecoversAfterErase) {
   EXPECT_EQ(again, kCapacity / 2);
 }
 
-// Pointers that all map to one filter counter: granule b of the 4 MiB window a, with b = a ^ c
-// (the filter folds the window number into the granule number).
+// Pointers that all map to one filter counter: granule b of the filter-sized window a, with
+// b = a ^ c (the filter folds the window number into the granule number).
 void* Colliding(uintptr_t a, uintptr_t c) {
-  return reinterpret_cast<void*>((a << 22) | ((a ^ c) << 6));
+  constexpr int kWindowBits = LiveTable::kGranuleBits + LiveTable::kFilterBits;
+  constexpr uintptr_t kMask = (uintptr_t{1} << LiveTable::kFilterBits) - 1;
+  return reinterpret_cast<void*>((a << kWindowBits) | (((a ^ c) & kMask) << LiveTable::kGranuleBits));
 }
 
 TEST_F(LiveTableTest, SharedFilterCounterAnswersMaybeUntilTheLastEraseOnly) {
