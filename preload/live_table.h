@@ -2,22 +2,24 @@
 //
 // Every free() asks "was this pointer sampled?", so the common answer ("no") must cost next to
 // nothing. A counting filter answers it first: one 8-bit counter per 512-byte granule of address
-// space (2^21 counters: 1 GiB of address space, the higher bits folded in), incremented on
-// insert and decremented on erase. A zero counter is an exact "no" after one load; only when it
-// is non-zero (a live sample in the same 512 bytes, or in an aliased granule) do we probe the
-// table, which costs a cache miss (~300 ns).
+// space (2^18 counters, 256 KiB: 128 MiB of address space, the higher bits folded in),
+// incremented on insert and decremented on erase. A zero counter is an exact "no" after one
+// load; only when it is non-zero (a live sample in the same 512 bytes, or in an aliased granule)
+// do we probe the table, which costs a cache miss (~300 ns).
 //
-// Sizing, measured on bench/malloc_bench over jemalloc (perf share of our free()):
+// Sizing, from perf shares of the shim on two workloads over jemalloc: bench/malloc_bench (frees
+// near recent allocations) and a 3 GiB heap of 2 KiB blocks freed and replaced at random.
 //  - The index keeps address locality: frees of neighbouring blocks read the same filter line,
 //    and a line covers 32 KiB of heap. A hashed index sent every free to a random line and free()
-//    spent 7% of all samples waiting for it; 64-byte granules (4 KiB of heap per line) 3.8-4.7%;
-//    1 KiB granules 2.8%. The price of a coarser granule is false positives from blocks sharing
-//    a granule with a sampled one: about granule/rate of all frees, 0.1% at 512 B.
+//    spent 7% of malloc_bench's samples waiting for it; 64-byte granules 3.8-4.7%; 512-byte 2.9%.
+//    The price of a coarser granule is false positives from blocks that share a granule with a
+//    sampled one: about granule/rate of all frees, 0.1% at 512 B.
 //  - False positives from aliasing are about N/counters for N live samples once the heap spans
-//    more than the filter's window. The old 65,536 counters gave 5% at N = 3,367 (a 1.7 GiB
-//    heap) and would give 30% for a 10 GiB heap, a cache miss on almost every third free; 2^21
-//    counters give 1% there. The array is 2 MiB of address space but only the pages where
-//    samples landed are ever written (reads of the rest map the shared zero page).
+//    more than the filter's window. 65,536 counters gave 9% on the 3 GiB heap (the shim 7.9% of
+//    all samples, LiveTable::Erase 4.9%); 2^18 counters 2.3% (shim 5.5%). 2^21 counters cut the
+//    false positives further but the filter no longer stays in L2 and every random free missed
+//    it (shim 11.6%). For a 10 GiB heap expect ~8%.
+//  - Only the pages where samples landed are ever written; reads of the rest map the zero page.
 // Counters saturate at 255 and then stay there (a permanent "maybe", never a wrong "no"); that
 // takes 255 live samples on one counter.
 //
@@ -52,7 +54,7 @@ class LiveTable {
   static constexpr int kMaxProbe = 64;
   static constexpr int kStackBits = 20;
   static constexpr uint32_t kMaxStacks = 1u << kStackBits;
-  static constexpr int kFilterBits = 21;
+  static constexpr int kFilterBits = 18;
   static constexpr int kGranuleBits = 9;  // 512-byte granules: a filter line covers 32 KiB of heap
 
   // Takes capacity (a power of two) slots of memory from `memory`, which must hold
