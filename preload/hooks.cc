@@ -181,11 +181,4 @@ void* HookPvalloc(size_t size) {
   return p;
 }
 
-size_t HookMallocUsableSize(void* ptr) {
-  if (ptr == nullptr) return 0;
-  if (InBootstrapPool(ptr)) return BootstrapUsableSize(ptr);
-  if (!RealReady() && !EnsureRealResolved()) return 0;
-  return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(ptr) : 0;
-}
-
 }  // namespace leaktrack

@@ -84,6 +84,13 @@ void* HookAlignedAlloc(size_t align, size_t size);
 void* HookMemalign(size_t align, size_t size);
 void* HookValloc(size_t size);
 void* HookPvalloc(size_t size);
-size_t HookMallocUsableSize(void* ptr);
+
+// Programs such as redis call it on every malloc and free, so it too is a test and a tail call;
+// pool blocks and resolution are the entry's start-up values' business (real_alloc.h). NULL is
+// answered here: not every allocator's own function accepts it.
+inline size_t HookMallocUsableSize(void* ptr) {
+  if (ptr == nullptr) return 0;
+  return g_usable_size_entry.load(std::memory_order_relaxed)(ptr);
+}
 
 }  // namespace leaktrack

@@ -44,11 +44,28 @@ void FreeOutsidePool(void* ptr) {
   g_real.free(ptr);
 }
 
+// malloc_usable_size's three, likewise (and likewise kept distinct from each other).
+size_t UsableSizeBeforeResolved(void* ptr) {
+  if (InBootstrapPool(ptr)) return BootstrapUsableSize(ptr);
+  if (!EnsureRealResolved()) return 0;
+  return g_usable_size_entry.load(std::memory_order_acquire)(ptr);
+}
+
+size_t UsableSizeOutsidePool(void* ptr) {
+  if (InBootstrapPool(ptr)) return BootstrapUsableSize(ptr);
+  if (!RealReady() && !EnsureRealResolved()) return 0;
+  return g_real.malloc_usable_size(ptr);
+}
+
+// For an allocator without malloc_usable_size (none we know of; the answer is then 0).
+size_t NoUsableSize(void*) { return 0; }
+
 }  // namespace
 
 std::atomic<long> g_forced_bootstrap{0};
 std::atomic<MallocFn> g_malloc_entry{&MallocBeforeResolved};
 std::atomic<FreeFn> g_free_entry{&FreeBeforeResolved};
+std::atomic<UsableSizeFn> g_usable_size_entry{&UsableSizeBeforeResolved};
 
 namespace {
 
@@ -178,6 +195,10 @@ bool EnsureRealResolved() {
     g_malloc_entry.store(g_real.malloc, std::memory_order_release);
     FreeFn expected_free = &FreeBeforeResolved;
     g_free_entry.compare_exchange_strong(expected_free, g_real.free, std::memory_order_acq_rel);
+    UsableSizeFn expected_size = &UsableSizeBeforeResolved;
+    g_usable_size_entry.compare_exchange_strong(
+        expected_size, g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size : &NoUsableSize,
+        std::memory_order_acq_rel);
     g_real_state.store(2, std::memory_order_release);  // pairs with the acquire in RealReady
     return true;
   }
@@ -196,6 +217,7 @@ void* BootstrapAlloc(size_t size, size_t align) {
   // Pool blocks may now reach free(): before this block is handed out, make sure the fast path
   // filters them (and that resolution, if still to come, keeps it that way).
   g_free_entry.store(&FreeOutsidePool, std::memory_order_release);
+  g_usable_size_entry.store(&UsableSizeOutsidePool, std::memory_order_release);
   size_t start = g_pool_used.fetch_add(need, std::memory_order_relaxed);
   if (start + need > kPoolSize) {
     errno = ENOMEM;

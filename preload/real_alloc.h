@@ -53,14 +53,18 @@ extern std::atomic<int> g_real_state __attribute__((visibility("hidden")));
 //    becomes g_real.free at resolution only if the pool has never served a block; the pool's
 //    first block turns it, for good, into a function that ignores pool blocks. A block can reach
 //    free() only after the pool handed it out, which switched the entry first.
+//  - g_usable_size_entry does the same for malloc_usable_size, which some programs call on every
+//    allocation and free (redis counts its memory that way: two calls per malloc/free pair).
 // Never null. The fast paths load them relaxed (GCC then jumps through memory, one instruction):
 // the real functions depend on no data of ours, and a pool block reaches another thread only
 // through the program's own synchronisation, which orders the entry's switch before that
 // thread's free.
 using MallocFn = void* (*)(size_t);
 using FreeFn = void (*)(void*);
+using UsableSizeFn = size_t (*)(void*);
 extern std::atomic<MallocFn> g_malloc_entry __attribute__((visibility("hidden")));
 extern std::atomic<FreeFn> g_free_entry __attribute__((visibility("hidden")));
+extern std::atomic<UsableSizeFn> g_usable_size_entry __attribute__((visibility("hidden")));
 
 // Inline: every malloc asks.
 inline bool RealReady() { return g_real_state.load(std::memory_order_acquire) == 2; }
@@ -72,7 +76,7 @@ bool EnsureRealResolved();
 // Bootstrap pool. Thread-safe (atomic bump), async-signal-safe, never frees.
 void* BootstrapAlloc(size_t size, size_t align);
 constexpr size_t kPoolSize = 1 << 20;  // 1 MiB: dlsym needs a few hundred bytes at most
-extern char g_pool[kPoolSize];
+extern char g_pool[kPoolSize] __attribute__((visibility("hidden")));
 inline bool InBootstrapPool(const void* p) {
   // One unsigned comparison covers both bounds.
   return reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(g_pool) < kPoolSize;
