@@ -77,7 +77,7 @@ void FreeSlow(void* ptr) {
   g_free_entry.load(std::memory_order_acquire)(ptr);  // pool blocks and resolution handled there
 }
 
-void* HookCalloc(size_t n, size_t size) {
+void* CallocSlow(size_t n, size_t size) {
   if (UseBootstrap()) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) {
@@ -91,7 +91,7 @@ void* HookCalloc(size_t n, size_t size) {
   return p;
 }
 
-void* HookRealloc(void* ptr, size_t size) {
+void* ReallocSlow(void* ptr, size_t size) {
   if (ptr != nullptr && InBootstrapPool(ptr)) {
     // Move out of the pool into the real heap; the pool block is simply abandoned.
     void* fresh = HookMalloc(size == 0 ? 1 : size);

@@ -76,8 +76,40 @@ inline void HookFree(void* ptr) {
   g_free_entry.load(std::memory_order_relaxed)(ptr);  // free(NULL) too: the real free's business
 }
 
-void* HookCalloc(size_t n, size_t size);
-void* HookRealloc(void* ptr, size_t size);
+void* CallocSlow(size_t n, size_t size);
+void* ReallocSlow(void* ptr, size_t size);
+
+// calloc and realloc count down before the real call too, and end in a tail call when nothing
+// else is needed: the countdown does not run out, and (realloc) the old block is neither
+// sampled nor a bootstrap-pool block. Everything else, and every call before the real allocator
+// is known, goes to the slow path, which does the whole job. (A failed call still counts
+// against the countdown, as MaybeRecord does: the draw is about bytes asked for.)
+inline void* HookCalloc(size_t n, size_t size) {
+#ifdef LEAKTRACK_FAULT_INJECTION
+  if (ForcedBootstrapPending()) return CallocSlow(n, size);
+#endif
+  ThreadState* ts = &tls_state;
+  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
+  size_t total;
+  if (__builtin_expect(!__builtin_mul_overflow(n, size, &total) && total < left && RealReady(), 1)) {
+    ts->bytes_until_sample = static_cast<int64_t>(left - total);
+    return g_real.calloc(n, size);
+  }
+  return CallocSlow(n, size);
+}
+
+inline void* HookRealloc(void* ptr, size_t size) {
+#ifdef LEAKTRACK_FAULT_INJECTION
+  if (ForcedBootstrapPending()) return ReallocSlow(ptr, size);
+#endif
+  ThreadState* ts = &tls_state;
+  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
+  if (__builtin_expect(size < left && !MaybeSampled(ptr) && !InBootstrapPool(ptr) && RealReady(), 1)) {
+    ts->bytes_until_sample = static_cast<int64_t>(left - size);
+    return g_real.realloc(ptr, size);
+  }
+  return ReallocSlow(ptr, size);
+}
 void* HookReallocarray(void* ptr, size_t n, size_t size);
 int HookPosixMemalign(void** out, size_t align, size_t size);
 void* HookAlignedAlloc(size_t align, size_t size);
