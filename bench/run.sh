@@ -56,6 +56,8 @@ failure_reason() {
     why="heaptrack's own trace interpreter (heaptrack_interpret) ran out of memory: std::bad_alloc${peak:+ at $peak peak RSS}"
     why+="; its (size, call stack) hash set keeps doubling once a probe run passes robin-map's limit, as it does for a program with ~10^5 distinct allocation sites"
     [[ $rc == 141 ]] && why+="; the profiled program then died of SIGPIPE writing to heaptrack's fifo (exit 141)"
+    [[ -n ${HEAPTRACK_AS_LIMIT_BYTES:-} ]] && command -v prlimit >/dev/null &&
+      why+="; the harness caps heaptrack's address space at half the RAM ($(awk -v b="$HEAPTRACK_AS_LIMIT_BYTES" 'BEGIN {printf "%.1f GiB", b / 1073741824}')) so it fails sooner"
     why+=" — heaptrack's limitation, not the harness's"
   elif [[ $rc == 124 ]]; then
     why="timed out (the harness's 600 s limit)"
