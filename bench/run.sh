@@ -97,15 +97,21 @@ fi
 [[ -f $SHIM ]] || echo "bench: WARNING: no leaktrack shim at $SHIM; leaktrack rows will read 'unavailable'" >&2
 
 # Runs workload $1 ($2 = its config array name): REPS rounds, every available config once per
-# round, in the same order. A config that fails in the first round is not tried again (heaptrack
-# crashing on a workload would otherwise cost minutes per round); the table says it failed.
+# round, in declaration order in odd rounds and reversed in even ones (ABBA), so a drift in the
+# machine's speed over a run does not favour the configs that come first. A config that fails in
+# the first round is not tried again (heaptrack crashing on a workload would otherwise cost
+# minutes per round); the table says it failed.
 run_workload() {
-  local wl=$1 cfg rep
+  local wl=$1 cfg rep i
   local -n cfgs=$2
-  local avail=() failed=" "
+  local avail=() order=() failed=" "
   for cfg in "${cfgs[@]}"; do config_available "$cfg" && avail+=("$cfg"); done
   for rep in $(seq "$REPS"); do
-    for cfg in "${avail[@]}"; do
+    order=()
+    for i in "${!avail[@]}"; do
+      if (( rep % 2 )); then order+=("${avail[i]}"); else order=("${avail[i]}" "${order[@]}"); fi
+    done
+    for cfg in "${order[@]}"; do
       [[ $failed == *" $cfg "* ]] && continue
       "${wl}_run_once" "$cfg" "$rep"
       local last
