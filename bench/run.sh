@@ -29,7 +29,7 @@ for b in bench_malloc_bench bench_malloc_stress bench_measure bench_report bench
 done
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_REPS must be a positive integer" >&2; exit 2; }
 
-MALLOC_OPS=5000000 MALLOC1_OPS=3000000 REDIS_REQUESTS=30000 CALLGRIND_OPS=1000000
+MALLOC_OPS=5000000 MALLOC1_OPS=3000000 REDIS_REQUESTS=60000 CALLGRIND_OPS=1000000
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   MALLOC_OPS=200000 MALLOC1_OPS=100000 REDIS_REQUESTS=5000 CALLGRIND_OPS=20000
 fi
