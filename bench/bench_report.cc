@@ -6,6 +6,8 @@
 //   W <workload> <throughput|time> <unit> <target ratio> <title>
 //   C <workload> <config> <base config> <note>
 //   R <workload> <config> <rep> <value or NA> <peak RSS KiB or NA> [<CPU seconds or NA>]
+//   F <workload> <config> <why a run failed, one line> (the first one per config is kept; the
+//     table shows it up to its first ':' or ';')
 // Every ratio is a slowdown against the config's own base in the same run (base median /
 // median for throughput, median / base median for time), so > 1 is always worse. Rows whose
 // config name starts with "leaktrack" are checked against the workload's target and against the
@@ -39,7 +41,7 @@ struct Workload {
 };
 
 struct Config {
-  std::string base, note;
+  std::string base, note, why_failed;
   std::vector<double> values, rss, cpu;
   int failures = 0;
 };
@@ -175,6 +177,8 @@ class Report {
           r.verdict = c.failures > 0 ? "failed (" + std::to_string(c.failures) + " of " +
                                            std::to_string(c.failures) + " runs)"
                                      : "unavailable";
+          if (c.failures > 0 && !c.why_failed.empty())
+            r.verdict += ": " + c.why_failed.substr(0, c.why_failed.find_first_of(":;"));
           if (cname.rfind("leaktrack", 0) == 0) all_met = false;
         } else if (c.failures > 0) {
           r.verdict += (r.verdict.empty() ? "" : ", ") + std::to_string(c.failures) + " failed runs";
@@ -339,6 +343,12 @@ class Report {
       if (c.base.empty()) it->second.configs.push_back(f[2]);
       c.base = f[3];
       c.note = f[4];
+      return true;
+    }
+    if (f[0] == "F" && f.size() == 4) {
+      auto it = configs_.find(Key(f[1], f[2]));
+      if (it == configs_.end()) return false;
+      if (it->second.why_failed.empty()) it->second.why_failed = f[3];
       return true;
     }
     if (f[0] == "R" && (f.size() == 6 || f.size() == 7)) {

@@ -29,7 +29,7 @@ for b in bench_malloc_bench bench_malloc_stress bench_measure bench_report bench
 done
 [[ $REPS =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_REPS must be a positive integer" >&2; exit 2; }
 
-MALLOC_OPS=5000000 MALLOC1_OPS=3000000 REDIS_REQUESTS=30000 CALLGRIND_OPS=1000000
+MALLOC_OPS=5000000 MALLOC1_OPS=3000000 REDIS_REQUESTS=60000 CALLGRIND_OPS=1000000
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
   MALLOC_OPS=200000 MALLOC1_OPS=100000 REDIS_REQUESTS=5000 CALLGRIND_OPS=20000
 fi
@@ -45,9 +45,38 @@ trap '[[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/logs" "$WORK/cwd" "$DOCS"
 RESULTS="$WORK/results.tsv"
 emit() { local IFS=$'\t'; echo "$*" >>"$RESULTS"; }
-# note_failure WORKLOAD CONFIG LOG: keeps the end of a failed run's log for the report.
+# failure_reason CONFIG LOG RC [PEAK_RSS_KIB]: one line saying why a run failed, from its exit
+# status and the end of its log, for the table and the "Failed runs" section.
+failure_reason() {
+  local cfg=$1 log=$2 rc=${3:-} rss=${4:-} why="" peak=""
+  [[ $rss =~ ^[0-9]+$ && $rss -gt 0 ]] && peak=$(awk -v k="$rss" 'BEGIN {printf "%.1f GiB", k / 1048576}')
+  if [[ $cfg == heaptrack ]] && grep -q "std::bad_alloc" "$log"; then
+    # heaptrack_interpret decodes the trace while the program runs and is the only C++ program in
+    # the chain that throws; seen on cc1plus (bench/lib/compile.sh says how it was diagnosed).
+    why="heaptrack's own trace interpreter (heaptrack_interpret) ran out of memory: std::bad_alloc${peak:+ at $peak peak RSS}"
+    why+="; its (size, call stack) hash set keeps doubling once a probe run passes robin-map's limit, as it does for a program with ~10^5 distinct allocation sites"
+    [[ $rc == 141 ]] && why+="; the profiled program then died of SIGPIPE writing to heaptrack's fifo (exit 141)"
+    [[ -n ${HEAPTRACK_AS_LIMIT_BYTES:-} ]] && command -v prlimit >/dev/null &&
+      why+="; the harness caps heaptrack's address space at half the RAM ($(awk -v b="$HEAPTRACK_AS_LIMIT_BYTES" 'BEGIN {printf "%.1f GiB", b / 1073741824}')) so it fails sooner"
+    why+=" — heaptrack's limitation, not the harness's"
+  elif [[ $rc == 124 ]]; then
+    why="timed out (the harness's 600 s limit)"
+  elif [[ $rc =~ ^[0-9]+$ && $rc -gt 128 ]]; then
+    why="killed by SIG$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128))) (exit $rc)"
+  elif [[ -n $rc && $rc != 0 ]]; then
+    why="exit status $rc"
+  else
+    why="no result (see the log)"
+  fi
+  echo "$why"
+}
+# note_failure WORKLOAD CONFIG LOG [RC] [PEAK_RSS_KIB]: records why a run failed (an F record
+# for the table) and keeps the end of its log for the report.
 note_failure() {
-  { echo "- $1 under $2:"; echo '  ```'; grep -v '^$' "$3" | tail -n 4 | sed 's/^/  /'; echo '  ```'; } >>"$WORK/failures.md"
+  local why
+  why=$(failure_reason "$2" "$3" "${4:-}" "${5:-}")
+  emit F "$1" "$2" "$why"
+  { echo "- $1 under $2: $why"; echo '  ```'; grep -v '^$' "$3" | tail -n 4 | sed 's/^/  /'; echo '  ```'; } >>"$WORK/failures.md"
 }
 wants() { [[ ",$ONLY," == *",$1,"* ]]; }
 
@@ -68,15 +97,21 @@ fi
 [[ -f $SHIM ]] || echo "bench: WARNING: no leaktrack shim at $SHIM; leaktrack rows will read 'unavailable'" >&2
 
 # Runs workload $1 ($2 = its config array name): REPS rounds, every available config once per
-# round, in the same order. A config that fails in the first round is not tried again (heaptrack
-# crashing on a workload would otherwise cost minutes per round); the table says it failed.
+# round, in declaration order in odd rounds and reversed in even ones (ABBA), so a drift in the
+# machine's speed over a run does not favour the configs that come first. A config that fails in
+# the first round is not tried again (heaptrack crashing on a workload would otherwise cost
+# minutes per round); the table says it failed.
 run_workload() {
-  local wl=$1 cfg rep
+  local wl=$1 cfg rep i
   local -n cfgs=$2
-  local avail=() failed=" "
+  local avail=() order=() failed=" "
   for cfg in "${cfgs[@]}"; do config_available "$cfg" && avail+=("$cfg"); done
   for rep in $(seq "$REPS"); do
-    for cfg in "${avail[@]}"; do
+    order=()
+    for i in "${!avail[@]}"; do
+      if (( rep % 2 )); then order+=("${avail[i]}"); else order=("${avail[i]}" "${order[@]}"); fi
+    done
+    for cfg in "${order[@]}"; do
       [[ $failed == *" $cfg "* ]] && continue
       "${wl}_run_once" "$cfg" "$rep"
       local last

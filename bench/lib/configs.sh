@@ -9,6 +9,11 @@ TCMALLOC_SO=/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4
 # The peers sample at the same mean interval as leaktrack's default (512 KiB = 2^19 bytes).
 JEMALLOC_PROF_CONF="prof:true,lg_prof_sample:19"
 TCMALLOC_SAMPLE=524288
+# heaptrack's interpreter can grow without bound (it does on the compile: see compile.sh); capping
+# the address space of heaptrack and its helpers at half the RAM makes that fail in seconds with
+# the same std::bad_alloc instead of taking a shared machine's memory for a minute. Far above
+# what heaptrack needs where it works (well under 1 GiB here).
+HEAPTRACK_AS_LIMIT_BYTES=$(awk '/^MemTotal:/ {printf "%.0f", $2 * 1024 / 2}' /proc/meminfo)
 
 # config_base NAME: the bare allocator NAME is compared with.
 config_base() {
@@ -60,7 +65,11 @@ config_prefix() {
     glibc) PREFIX=(env) ;;
     passthrough) PREFIX=(env "LD_PRELOAD=$PASSTHROUGH") ;;
     leaktrack) PREFIX=(env "LD_PRELOAD=$SHIM") ;;
-    heaptrack) PREFIX=(heaptrack -o "$WORK/heaptrack.out") ;;
+    heaptrack)
+      PREFIX=(heaptrack -o "$WORK/heaptrack.out")
+      if command -v prlimit >/dev/null && [[ -n $HEAPTRACK_AS_LIMIT_BYTES ]]; then
+        PREFIX=(prlimit "--as=$HEAPTRACK_AS_LIMIT_BYTES" "${PREFIX[@]}")
+      fi ;;
     jemalloc) PREFIX=(env "LD_PRELOAD=$JEMALLOC_SO") ;;
     leaktrack+jemalloc) PREFIX=(env "LD_PRELOAD=$SHIM $JEMALLOC_SO") ;;
     jemalloc+prof) PREFIX=(env "LD_PRELOAD=$JEMALLOC_SO" "MALLOC_CONF=$JEMALLOC_PROF_CONF") ;;

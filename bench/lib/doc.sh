@@ -39,7 +39,7 @@ write_performance_md() {
     fi
     if [[ -s $RESULTS ]]; then
       echo
-      echo "<details><summary>Raw results (bench_report input: W workload, C config, R run: value, peak RSS KiB, CPU s)</summary>"
+      echo "<details><summary>Raw results (bench_report input: W workload, C config, R run: value, peak RSS KiB, CPU s; F why a run failed)</summary>"
       echo
       echo '```'
       cat "$RESULTS"

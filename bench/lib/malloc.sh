@@ -21,11 +21,13 @@ malloc1_declare() {
 # malloc_run_once CONFIG REP [WORKLOAD THREADS OPS]
 malloc_run_once() {
   local cfg=$1 rep=$2 wl=${3:-malloc} threads=${4:-2} ops=${5:-$MALLOC_OPS}
-  local log="$WORK/logs/$wl.$1.$2.log"
+  local log="$WORK/logs/$wl.$1.$2.log" rc=0
   config_prefix "$cfg"
-  if ! (cd "$WORK/cwd" && timeout 600 "${PREFIX[@]}" "$BIN/bench_malloc_bench" --threads "$threads" --ops "$ops") >"$log" 2>&1; then
+  (cd "$WORK/cwd" && timeout 600 "${PREFIX[@]}" "$BIN/bench_malloc_bench" --threads "$threads" --ops "$ops") >"$log" 2>&1 || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    rm -f "$WORK"/heaptrack.out*
     echo "bench: $wl under $cfg failed (log: $log)" >&2
-    note_failure "$wl" "$cfg" "$log"
+    note_failure "$wl" "$cfg" "$log" "$rc"
     emit R "$wl" "$cfg" "$rep" NA NA
     return 0
   fi
