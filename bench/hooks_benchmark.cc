@@ -147,7 +147,7 @@ BENCHMARK(BM_CaptureStack)->Arg(1)->Arg(16)->Arg(32)->Arg(64)->Arg(128);
 
 // Insert+erase of a fresh pointer into a live table already holding `prefill` entries.
 void BM_LiveTableInsertErase(benchmark::State& state) {
-  constexpr uint64_t kCapacity = 1u << 18;  // the default LEAKTRACK_MAX_LIVE
+  constexpr uint64_t kCapacity = 1u << 17;  // the default LEAKTRACK_MAX_LIVE
   static void* memory = MapZeroed(LiveTable::MemoryNeeded(kCapacity));
   memset(memory, 0, LiveTable::MemoryNeeded(kCapacity));
   LiveTable table;
@@ -170,7 +170,7 @@ BENCHMARK(BM_LiveTableInsertErase)->Arg(0)->Arg(100000);
 
 // The question every free() asks, for a pointer that is not in the table.
 void BM_LiveTableMaybeContainsMiss(benchmark::State& state) {
-  constexpr uint64_t kCapacity = 1u << 18;
+  constexpr uint64_t kCapacity = 1u << 17;
   static void* memory = MapZeroed(LiveTable::MemoryNeeded(kCapacity));
   LiveTable table;
   table.Init(memory, kCapacity);
