@@ -54,7 +54,7 @@ size_t UsableSizeBeforeResolved(void* ptr) {
 size_t UsableSizeOutsidePool(void* ptr) {
   if (InBootstrapPool(ptr)) return BootstrapUsableSize(ptr);
   if (!RealReady() && !EnsureRealResolved()) return 0;
-  return g_real.malloc_usable_size(ptr);
+  return g_real.malloc_usable_size != nullptr ? g_real.malloc_usable_size(ptr) : 0;
 }
 
 // For an allocator without malloc_usable_size (none we know of; the answer is then 0).
