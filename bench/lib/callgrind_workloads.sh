@@ -16,9 +16,13 @@ CGWORK_COMPILE_CONFIGS=(glibc passthrough leaktrack jemalloc leaktrack+jemalloc 
 CGWORK_REDIS_CONFIGS=(jemalloc passthrough leaktrack+jemalloc jemalloc+prof)
 CGWORK_JOBS=2
 CGWORK_TIMEOUT=1200
-CGWORK_REDIS_REQUESTS=5000 CGWORK_REDIS_WARMUP=50000
+# redis's count is not exact: how many pipelined requests each read of the event loop picks up
+# depends on timing, and three runs of one config spread by ~1-2% (seen: 182.8-186.3 M for
+# jemalloc). A round is seconds, so each config runs several rounds, alternating the order, and
+# the table gives the median and the range.
+CGWORK_REDIS_REQUESTS=5000 CGWORK_REDIS_WARMUP=50000 CGWORK_REDIS_ROUNDS=5
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
-  CGWORK_REDIS_REQUESTS=500 CGWORK_REDIS_WARMUP=5000
+  CGWORK_REDIS_REQUESTS=500 CGWORK_REDIS_WARMUP=5000 CGWORK_REDIS_ROUNDS=2
 fi
 
 # cgwork_total FILE: the instructions in callgrind output FILE and its dump parts (FILE.1, ...),
@@ -120,10 +124,11 @@ cgwork_control() {
   [[ $reply == *OK* ]]
 }
 
-# cgwork_redis_one CONFIG: redis-server under callgrind with instrumentation off, the same
-# warm-up as the timed workload, then instrumentation on for exactly the measured requests.
+# cgwork_redis_one CONFIG ROUND: redis-server under callgrind with instrumentation off, the
+# same warm-up as the timed workload, then instrumentation on for exactly the measured requests.
+# Leaves redis.CONFIG.ROUND.ir, or redis.CONFIG.fail.
 cgwork_redis_one() {
-  local cfg=$1 out="$CGW/redis.$1.out" log="$WORK/logs/cgwork.redis.$1.log" csv="$CGW/redis.$1.csv"
+  local cfg=$1 round=$2 out="$CGW/redis.$1.$2.out" log="$WORK/logs/cgwork.redis.$1.$2.log" csv="$CGW/redis.$1.$2.csv"
   local ir t0=$SECONDS missing ok=1 n
   : >"$log"
   rm -f "$out" "$out".*
@@ -157,8 +162,32 @@ cgwork_redis_one() {
     cgwork_fail redis "$cfg" "$log" "the preloaded $missing never ran in redis-server"
     return 0
   fi
-  echo "$ir" >"$CGW/redis.$cfg.ir"
-  echo "bench: cgwork redis $cfg: $ir instructions ($((SECONDS - t0)) s)" >&2
+  echo "$ir" >"$CGW/redis.$cfg.$round.ir"
+  echo "bench: cgwork redis $cfg round $round/$CGWORK_REDIS_ROUNDS: $ir instructions ($((SECONDS - t0)) s)" >&2
+}
+
+# cgwork_redis_rounds: CGWORK_REDIS_ROUNDS rounds over the redis configs, in declaration order
+# in odd rounds and reversed in even ones; a config that fails is not tried again. Then
+# redis.CONFIG.ir is the median of its rounds and redis.CONFIG.range their min-max.
+cgwork_redis_rounds() {
+  local avail=() order=() cfg round i
+  for cfg in "${CGWORK_REDIS_CONFIGS[@]}"; do config_available "$cfg" && avail+=("$cfg"); done
+  for round in $(seq "$CGWORK_REDIS_ROUNDS"); do
+    order=()
+    for i in "${!avail[@]}"; do
+      if (( round % 2 )); then order+=("${avail[i]}"); else order=("${avail[i]}" "${order[@]}"); fi
+    done
+    for cfg in "${order[@]}"; do
+      [[ -f $CGW/redis.$cfg.fail ]] || cgwork_redis_one "$cfg" "$round"
+    done
+  done
+  for cfg in "${avail[@]}"; do
+    compgen -G "$CGW/redis.$cfg.[0-9]*.ir" >/dev/null || continue
+    cat "$CGW/redis.$cfg".[0-9]*.ir | sort -n | awk '{v[NR] = $1} END {
+      printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }' >"$CGW/redis.$cfg.ir"
+    cat "$CGW/redis.$cfg".[0-9]*.ir | sort -n | awk '{v[NR] = $1} END {
+      printf "%.1f-%.1f M (%d runs)\n", v[1] / 1e6, v[NR] / 1e6, NR}' >"$CGW/redis.$cfg.range"
+  done
 }
 
 # cgwork_ratio WORKLOAD CONFIG BASE: "1.0055 (+0.55%)", "base", or "-".
@@ -213,9 +242,7 @@ cgwork_section() {
   for job in "${queue[@]}"; do
     while (( $(jobs -rp | wc -l) >= CGWORK_JOBS )); do wait -n || true; done
     if [[ $job == redis ]]; then
-      ( for cfg in "${CGWORK_REDIS_CONFIGS[@]}"; do
-          config_available "$cfg" && cgwork_redis_one "$cfg"
-        done; exit 0 ) &
+      ( cgwork_redis_rounds; exit 0 ) &
     else
       ( cgwork_compile_one "${job#compile:}"; exit 0 ) &
     fi
@@ -243,15 +270,17 @@ cgwork_section() {
     printf '(%s SETs), then counted only while redis-benchmark ran %s requests per test (%s tests: %s;\n' \
       "$CGWORK_REDIS_WARMUP" "$CGWORK_REDIS_REQUESTS" "$REDIS_NTESTS" "$REDIS_TESTS"
     printf '50 clients, pipeline 8, 100k keys, 128-byte values, as in the timed workload). All of the\n'
-    printf 'server'"'"'s threads; not the client.\n\n'
+    printf 'server'"'"'s threads; not the client. Median of %s runs per config, alternating the order; the\n' "$CGWORK_REDIS_ROUNDS"
+    printf 'ratio compares medians.\n\n'
     if [[ $have_redis == 0 ]]; then
       printf 'redis-server/redis-benchmark not installed: skipped.\n'
     else
-      printf '| config | instructions | per request | vs jemalloc |\n|---|---:|---:|---:|\n'
+      printf '| config | instructions (median) | min-max | per request | vs jemalloc |\n|---|---:|---:|---:|---:|\n'
       for cfg in "${CGWORK_REDIS_CONFIGS[@]}"; do
-        local per="-"
+        local per="-" range="-"
         [[ -f $CGW/redis.$cfg.ir ]] && per=$(awk -v n=$((CGWORK_REDIS_REQUESTS * REDIS_NTESTS)) '{printf "%.0f", $1 / n}' "$CGW/redis.$cfg.ir")
-        printf '| %s | %s | %s | %s |\n' "$cfg" "$(cgwork_cell redis "$cfg")" "$per" "$(cgwork_ratio redis "$cfg" jemalloc)"
+        [[ -f $CGW/redis.$cfg.range ]] && range=$(cat "$CGW/redis.$cfg.range")
+        printf '| %s | %s | %s | %s | %s |\n' "$cfg" "$(cgwork_cell redis "$cfg")" "$range" "$per" "$(cgwork_ratio redis "$cfg" jemalloc)"
       done
     fi
   } | tee -a "$md" >&2
