@@ -6,7 +6,7 @@
 #
 # Usage: bash bench/run.sh BUILD_DIR
 # Knobs (environment): BENCH_REPS (5), BENCH_ONLY (comma list of malloc,malloc1,redis,compile,
-#   callgrind,hooks,dump,perf; default all), BENCH_QUICK=1 (tiny sizes, to check the harness),
+#   callgrind,cgwork,hooks,dump,perf; default all), BENCH_QUICK=1 (tiny sizes, to check the harness),
 #   BENCH_SHIM (default BUILD_DIR/libleaktrack.so), BENCH_DOCS (default <repo>/docs),
 #   BENCH_STRICT=1 (exit 1 when leaktrack misses a target), BENCH_KEEP=1 (keep the work dir and
 #   its logs).
@@ -23,7 +23,7 @@ SHIM=${BENCH_SHIM:-$BUILD/libleaktrack.so}
 PASSTHROUGH="$BIN/bench_passthrough.so"
 DOCS=${BENCH_DOCS:-$SRC/docs}
 REPS=${BENCH_REPS:-5}
-ONLY=${BENCH_ONLY:-malloc,malloc1,redis,compile,callgrind,hooks,dump,perf}
+ONLY=${BENCH_ONLY:-malloc,malloc1,redis,compile,callgrind,cgwork,hooks,dump,perf}
 for b in bench_malloc_bench bench_malloc_stress bench_measure bench_report bench_passthrough.so; do
   [[ -e "$BIN/$b" ]] || { echo "bench: $BIN/$b is missing; build first (make bench does)" >&2; exit 2; }
 done
@@ -85,6 +85,7 @@ source "$SRC/bench/lib/malloc.sh"
 source "$SRC/bench/lib/redis.sh"
 source "$SRC/bench/lib/compile.sh"
 source "$SRC/bench/lib/callgrind.sh"
+source "$SRC/bench/lib/callgrind_workloads.sh"
 source "$SRC/bench/lib/hooks.sh"
 source "$SRC/bench/lib/dump.sh"
 source "$SRC/bench/lib/perf.sh"
@@ -142,6 +143,7 @@ if [[ -s $RESULTS ]]; then
   [[ $REPORT_RC -le 1 ]] || { echo "bench: bench_report failed" >&2; exit 2; }
 fi
 wants callgrind && callgrind_section "$MD_EXTRA"
+wants cgwork && cgwork_section "$MD_EXTRA"
 wants hooks && hooks_section "$MD_EXTRA"
 wants dump && dump_section "$MD_EXTRA"
 wants perf && perf_section "$MD_EXTRA"

@@ -50,16 +50,20 @@ redis_pick_port() {
 # Starts redis-server under config $1 on a fresh port, logging to $2. Sets PORT, BG (the launched
 # process) and PID (the server's pid, which INFO reports and which must be BG or BG's child:
 # anything else answering on the port is not ours and is never touched). Retries on a port race.
+# REDIS_WRAP (array, default empty) goes between the config's prefix and redis-server (the
+# callgrind section puts valgrind there); REDIS_START_POLLS (default 300) is how many 0.1 s
+# polls to wait for PONG.
+REDIS_WRAP=()
 redis_start() {
   local cfg=$1 log=$2 try _
   PID="" BG=""
   for try in 1 2 3; do
     redis_pick_port || return 1
     config_prefix "$cfg"
-    (cd "$WORK/cwd" && exec taskset -c 0 "${PREFIX[@]}" redis-server --port "$PORT" --bind 127.0.0.1 \
+    (cd "$WORK/cwd" && exec taskset -c 0 "${PREFIX[@]}" "${REDIS_WRAP[@]}" redis-server --port "$PORT" --bind 127.0.0.1 \
        --save "" --appendonly no --protected-mode no --dir "$WORK/cwd") >>"$log" 2>&1 &
     BG=$!
-    for _ in $(seq 300); do
+    for _ in $(seq "${REDIS_START_POLLS:-300}"); do
       kill -0 "$BG" 2>/dev/null || break
       [[ $(redis-cli -p "$PORT" ping 2>/dev/null) == PONG ]] && break
       sleep 0.1
