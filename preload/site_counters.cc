@@ -53,32 +53,21 @@ void SiteCounters::AddAlloc(uint32_t stack, uint64_t size) {
   site.mixed_alloc_weight.fetch_add(weight, std::memory_order_relaxed);
 }
 
-// Release pairs with the acquire loads of the free counters in Get(): a reader that sees this
-// free also sees the allocation that happened before it.
-void SiteCounters::AddFree(uint32_t stack, uint64_t size) {
+// Adds `sign` (+1, or -1 to undo) frees of `size` to the stack's tally. Unsigned addition wraps,
+// so adding the negated amount subtracts. Release pairs with the acquire loads of the free
+// counters in Get(): a reader that sees this free also sees the allocation before it.
+void SiteCounters::AdjustFrees(uint32_t stack, uint64_t size, int64_t sign) {
   if (stack >= capacity_) return;
   Site& site = sites_[stack];
+  const uint64_t step = static_cast<uint64_t>(sign);
   if (const int k = FindSlot(site, size, /*claim=*/false); k >= 0) {
-    site.frees[k].fetch_add(1, std::memory_order_release);
+    site.frees[k].fetch_add(step, std::memory_order_release);
     return;
   }
   uint64_t weight, bytes;
   MixedWeight(size, &weight, &bytes);
-  site.mixed_free_bytes.fetch_add(bytes, std::memory_order_release);
-  site.mixed_free_weight.fetch_add(weight, std::memory_order_release);
-}
-
-void SiteCounters::UndoFree(uint32_t stack, uint64_t size) {
-  if (stack >= capacity_) return;
-  Site& site = sites_[stack];
-  if (const int k = FindSlot(site, size, /*claim=*/false); k >= 0) {
-    site.frees[k].fetch_sub(1, std::memory_order_relaxed);
-    return;
-  }
-  uint64_t weight, bytes;
-  MixedWeight(size, &weight, &bytes);
-  site.mixed_free_weight.fetch_sub(weight, std::memory_order_relaxed);
-  site.mixed_free_bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  site.mixed_free_bytes.fetch_add(step * bytes, std::memory_order_release);
+  site.mixed_free_weight.fetch_add(step * weight, std::memory_order_release);
 }
 
 bool SiteCounters::Get(uint64_t stack, int index, Tally* out) const {

@@ -42,9 +42,9 @@ class SiteCounters {
   void Init(void* memory, uint64_t stacks, uint64_t rate);
 
   void AddAlloc(uint32_t stack, uint64_t size);
-  void AddFree(uint32_t stack, uint64_t size);
+  void AddFree(uint32_t stack, uint64_t size) { AdjustFrees(stack, size, 1); }
   // Undoes AddFree when a realloc that released the block failed and the block stays.
-  void UndoFree(uint32_t stack, uint64_t size);
+  void UndoFree(uint32_t stack, uint64_t size) { AdjustFrees(stack, size, -1); }
 
   // One tally of a stack, as the dump reads it.
   struct Tally {
@@ -75,6 +75,7 @@ class SiteCounters {
   };
   static_assert(sizeof(Site) == 128, "two cache lines per stack");
 
+  void AdjustFrees(uint32_t stack, uint64_t size, int64_t sign);
   // The exact slot holding `size`; with `claim`, takes the first free slot for it. -1: mixed.
   int FindSlot(Site& site, uint64_t size, bool claim);
   // A mixed-size block's share of the estimates: kWeightOne / p(size) and size / p(size).
