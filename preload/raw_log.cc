@@ -168,7 +168,13 @@ const char* ErrnoName(int err) {
     case ENOMEM: return "ENOMEM (out of memory)";
     case ELOOP: return "ELOOP (symbolic link)";
     case EINTR: return "EINTR (interrupted)";
-    default: return "errno";
+    case EBADF: return "EBADF (bad file descriptor)";
+    case EINVAL: return "EINVAL (invalid argument)";
+    case ENAMETOOLONG: return "ENAMETOOLONG (file name too long)";
+    case EAGAIN: return "EAGAIN (resource temporarily unavailable)";
+    case ENXIO: return "ENXIO (no such device or address)";
+    case EFAULT: return "EFAULT (bad address)";
+    default: return "an unlisted errno";
   }
 }
 
