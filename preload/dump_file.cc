@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "fault_injection.h"
+#include "own_fd.h"
 #include "raw_log.h"
 
 namespace leaktrack {
@@ -50,7 +51,7 @@ DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
   if (FaultFailOpen()) {
     errno = EIO;
   } else {
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    fd = OpenOwnFd(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, 0600);
   }
   if (fd < 0) return Fail(r, "open", errno);
 

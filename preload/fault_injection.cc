@@ -21,6 +21,13 @@ std::atomic<uint64_t> g_open_count{0};
 std::atomic<uint64_t> g_write_count{0};
 uint64_t g_fail_open_nth = 0;
 uint64_t g_fail_write_nth = 0;
+uint64_t g_own_fd_stall_ms = 0;
+
+void SleepMs(uint64_t ms) {
+  struct timespec ts = {static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0) {
+  }
+}
 }  // namespace
 
 void LoadFaultInjectionFromEnv() {
@@ -47,15 +54,17 @@ void LoadFaultInjectionFromEnv() {
   }
   if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_OPEN"), 1, 1 << 20, &n)) g_fail_open_nth = n;
   if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_WRITE"), 1, 1 << 20, &n)) g_fail_write_nth = n;
+  if (ParseSize(getenv("LEAKTRACK_TEST_STALL_OWN_FD"), 1, 600000, &n)) g_own_fd_stall_ms = n;
 }
 
 void FaultMaybeStallInsert() {
   if (g_stall_nth == 0) return;
   if (g_insert_count.fetch_add(1, std::memory_order_relaxed) + 1 != g_stall_nth) return;
-  struct timespec ts = {static_cast<time_t>(g_stall_ms / 1000),
-                        static_cast<long>(g_stall_ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
+  SleepMs(g_stall_ms);
+}
+
+void FaultMaybeStallOwnFd() {
+  if (g_own_fd_stall_ms != 0) SleepMs(g_own_fd_stall_ms);
 }
 
 void FaultMaybeRaiseInUnwind() {

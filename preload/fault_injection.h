@@ -7,6 +7,8 @@
 //   LEAKTRACK_TEST_FORCE_BOOTSTRAP=<n>      serve the first n allocations from the bootstrap pool
 //   LEAKTRACK_TEST_FAIL_OPEN=<n>            the nth open() of a dump file fails with EIO
 //   LEAKTRACK_TEST_FAIL_WRITE=<n>           the nth write() of a dump file fails with EIO
+//   LEAKTRACK_TEST_STALL_OWN_FD=<ms>        every file the shim opens for itself is held <ms> ms
+//                                           more (own_fd.h), so a test can look at the numbers
 #pragma once
 
 namespace leaktrack {
@@ -18,12 +20,14 @@ void FaultMaybeRaiseInUnwind();
 // True when this dump open()/write() must fail (errno set to EIO by the caller).
 bool FaultFailOpen();
 bool FaultFailWrite();
+void FaultMaybeStallOwnFd();
 #else
 inline void LoadFaultInjectionFromEnv() {}
 inline void FaultMaybeStallInsert() {}
 inline void FaultMaybeRaiseInUnwind() {}
 inline bool FaultFailOpen() { return false; }
 inline bool FaultFailWrite() { return false; }
+inline void FaultMaybeStallOwnFd() {}
 #endif
 
 }  // namespace leaktrack

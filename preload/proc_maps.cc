@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "own_fd.h"
+
 namespace leaktrack {
 namespace {
 
@@ -95,7 +97,7 @@ bool FindBuildIdInNotes(const uint8_t* notes, size_t len, char* hex, size_t hex_
 }
 
 bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  const int fd = OpenOwnFd(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return false;
   bool found = false;
   ElfW(Ehdr) eh;
@@ -124,7 +126,7 @@ int ReadExecutableMappings(Arena* arena, Mapping** out) {
   for (int attempt = 0; attempt < 4; ++attempt, cap *= 4) {
     text = static_cast<char*>(arena->Alloc(cap, 16));
     if (text == nullptr) return errno = ENOMEM, -1;
-    const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    const int fd = OpenOwnFd("/proc/self/maps", O_RDONLY);
     if (fd < 0) return -1;
     len = 0;
     ssize_t n;

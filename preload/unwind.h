@@ -34,8 +34,4 @@ constexpr int kCaptureSlack = 9;
 // unloaded (recycled_code.h; such a stack is walked without libunwind's frame cache).
 int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded);
 
-// Moves both fds of a fresh pipe to the highest free numbers below RLIMIT_NOFILE (close-on-exec),
-// closing the originals. Leaves them where they are if that is not possible.
-void MoveFdsHigh(int fds[2]);
-
 }  // namespace leaktrack

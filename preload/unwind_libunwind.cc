@@ -3,10 +3,8 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <libunwind.h>
-#include <fcntl.h>
 #include <link.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 
 #include "unwind.h"
 
+#include "own_fd.h"
 #include "recycled_code.h"
 #include "side_stack.h"
 
@@ -91,25 +90,6 @@ void InitUnwinder() {
   unw_backtrace(warm, 4);
 }
 
-void MoveFdsHigh(int fds[2]) {
-  struct rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < 64) return;
-  const rlim_t top = limit.rlim_cur > 65536 ? 65536 : limit.rlim_cur;
-  for (int i = 0; i < 2; ++i) {
-    // Search downwards from the top for a free number; F_DUPFD takes the lowest free >= base.
-    for (rlim_t base = top - 2 + i; base >= top - 32 && base > 2; --base) {
-      const int high = fcntl(fds[i], F_DUPFD_CLOEXEC, static_cast<int>(base));
-      if (high < 0) break;
-      if (static_cast<rlim_t>(high) < top) {
-        close(fds[i]);
-        fds[i] = high;
-        break;
-      }
-      close(high);
-    }
-  }
-}
-
 namespace {
 
 // Drops our own leading frames from a raw walk of n entries and stores up to max_depth caller
@@ -151,7 +131,8 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
 // libunwind's pipe2 and sigprocmask, renamed by third_party/libunwind_force_include.h.
 extern "C" int leaktrack_unwind_pipe2(int fds[2], int flags) noexcept {
   if (syscall(SYS_pipe2, fds, flags) != 0) return -1;
-  leaktrack::MoveFdsHigh(fds);
+  fds[0] = leaktrack::MoveFdHigh(fds[0]);
+  fds[1] = leaktrack::MoveFdHigh(fds[1]);
   return 0;
 }
 
