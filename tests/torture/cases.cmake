@@ -84,6 +84,11 @@ lt_torture_case(C5 daemonize_fds PRIORITY P0
   HOW "close fds >= 3 after the first unwinds, fd 2 -> err.txt, in.txt/out.txt reuse the numbers - deep-stack threads + dump - 10 bytes read, out.txt empty, err.txt clean, inheritable fds same, exec'd child, EMFILE"
   OPTS --min-dumps 1
   COMMAND ${B}/daemonize_fds)
+lt_torture_prog(fd_juggle SOURCES progs/fd_juggle.c LIBS Threads::Threads)
+lt_torture_case(C5 fd_juggle PRIORITY P0 NEEDS_FI
+  HOW "close(1) while a dump holds each of its files 50 ms (LEAKTRACK_TEST_STALL_OWN_FD): open() still returns 1, dup2(saved, 1) neither breaks the dump nor is undone by it - 2 dumps, same output"
+  OPTS --shim-env LEAKTRACK_TEST_STALL_OWN_FD=50 --min-dumps 2
+  COMMAND ${B}/fd_juggle)
 
 # ---- D. Signals ----------------------------------------------------------------------------
 lt_torture_prog(sig_midupdate SOURCES progs/sig_midupdate.c LIBS Threads::Threads)
