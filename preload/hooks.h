@@ -117,11 +117,11 @@ void* HookMemalign(size_t align, size_t size);
 void* HookValloc(size_t size);
 void* HookPvalloc(size_t size);
 
-// Programs such as redis call it on every malloc and free, so it too is a test and a tail call;
-// pool blocks and resolution are the entry's start-up values' business (real_alloc.h). NULL is
-// answered here: not every allocator's own function accepts it.
+// Programs such as redis call it on every malloc and free, so it is a single tail call; pool
+// blocks and resolution are the entry's start-up values' business (real_alloc.h). NULL goes
+// through too: whatever the allocator underneath answers for it is what the program gets
+// without us.
 inline size_t HookMallocUsableSize(void* ptr) {
-  if (ptr == nullptr) return 0;
   return g_usable_size_entry.load(std::memory_order_relaxed)(ptr);
 }
 
