@@ -1,10 +1,10 @@
-// The exported signal-disposition names: sigaction, signal, bsd_signal, sysv_signal,
-// __sysv_signal, sigset. Each body only forwards to a hook (signal_hooks.h), which calls the next
+// The exported signal-disposition names: sigaction, __sigaction, signal, bsd_signal, sysv_signal,
+// __sysv_signal, sigset, ssignal. Each body only forwards to a hook (signal_hooks.h), which calls the next
 // definition unchanged and then tells dump_trigger whether the program took the dump signal.
 // Kept apart from interpose.cc (the allocation names): nothing here touches the heap.
 //
-// Not wrapped: __sigaction, ssignal, the raw rt_sigaction system call (Go without cgo uses it).
-// Programs rarely use them; the periodic check on the sampling slow path still covers them.
+// Not wrapped: the raw rt_sigaction system call (Go without cgo uses it); the periodic check on
+// the sampling slow path covers it.
 #include <signal.h>
 
 #include "signal_hooks.h"
@@ -16,6 +16,9 @@ using leaktrack::SignalFn;
 
 LT_EXPORT int sigaction(int sig, const struct sigaction* act, struct sigaction* old) noexcept {
   return leaktrack::HookSigaction(sig, act, old);
+}
+LT_EXPORT int __sigaction(int sig, const struct sigaction* act, struct sigaction* old) noexcept {
+  return leaktrack::HookUnderscoreSigaction(sig, act, old);
 }
 LT_EXPORT sighandler_t signal(int sig, sighandler_t handler) noexcept {
   return HookSignal(SignalFn::kSignal, sig, handler);
@@ -31,4 +34,7 @@ LT_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler) noexcept {
 }
 LT_EXPORT sighandler_t sigset(int sig, sighandler_t handler) noexcept {
   return HookSignal(SignalFn::kSigset, sig, handler);
+}
+LT_EXPORT sighandler_t ssignal(int sig, sighandler_t handler) noexcept {
+  return HookSignal(SignalFn::kSsignal, sig, handler);
 }

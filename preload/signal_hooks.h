@@ -28,6 +28,8 @@ void ResolveRealSignalFunctions();
 int RealSigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 int HookSigaction(int sig, const struct sigaction* act, struct sigaction* old);
+// The same for glibc's other public name of it, __sigaction (its own next definition).
+int HookUnderscoreSigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 // The signal()-like entry points; they differ only in the semantics the next definition gives.
 enum class SignalFn : int {
@@ -36,6 +38,7 @@ enum class SignalFn : int {
   kSysvSignal,
   kSysvSignalInternal,
   kSigset,
+  kSsignal,
   kCount
 };
 

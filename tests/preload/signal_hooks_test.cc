@@ -159,9 +159,24 @@ TEST_F(SignalHooksTest, HandBackMakesTheSignalDumpAgain) {
   EXPECT_EQ(CountDumps(), dumps + 1);
 }
 
+TEST_F(SignalHooksTest, UnderscoreSigactionIsNoticedLikeSigaction) {
+  const struct sigaction mine = CountingAction();
+  struct sigaction saved;
+  ASSERT_EQ(HookUnderscoreSigaction(SIGUSR2, &mine, &saved), 0);
+  EXPECT_FALSE(DumpSignalIsOursForTesting());
+  g_count = 0;
+  raise(SIGUSR2);
+  EXPECT_EQ(g_count, 1);
+  ASSERT_EQ(HookUnderscoreSigaction(SIGUSR2, &saved, nullptr), 0);
+  EXPECT_TRUE(DumpSignalIsOursForTesting());
+  errno = 0;
+  EXPECT_EQ(HookUnderscoreSigaction(SIGKILL, &mine, nullptr), -1);
+  EXPECT_EQ(errno, EINVAL);  // libc's answer, unchanged
+}
+
 TEST_F(SignalHooksTest, EverySignalVariantIsNoticed) {
   const SignalFn fns[] = {SignalFn::kSignal, SignalFn::kBsdSignal, SignalFn::kSysvSignal,
-                          SignalFn::kSysvSignalInternal, SignalFn::kSigset};
+                          SignalFn::kSysvSignalInternal, SignalFn::kSigset, SignalFn::kSsignal};
   for (SignalFn fn : fns) {
     SCOPED_TRACE(static_cast<int>(fn));
     ASSERT_EQ(HookSigaction(SIGUSR2, &ours_, nullptr), 0);

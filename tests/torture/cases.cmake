@@ -110,6 +110,14 @@ lt_torture_case(D2 usr2_owner_after_signal PRIORITY P0
   HOW "as usr2_owner_after, with signal() instead of sigaction()"
   OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken" --max-shim-log-lines 1
   COMMAND ${B}/usr2_owner after_signal)
+lt_torture_case(D2 usr2_owner_after_ssignal PRIORITY P0
+  HOW "as usr2_owner_after, with glibc's ssignal()"
+  OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken" --max-shim-log-lines 1
+  COMMAND ${B}/usr2_owner after_ssignal)
+lt_torture_case(D2 usr2_owner_after___sigaction PRIORITY P0
+  HOW "as usr2_owner_after, with glibc's __sigaction()"
+  OPTS --max-dumps 0 --expect-shim-log "SIGUSR2 is taken" --max-shim-log-lines 1
+  COMMAND ${B}/usr2_owner after___sigaction)
 lt_torture_case(D2 usr2_owner_restore PRIORITY P0
   HOW "program saves the old SIGUSR2 action (the shim's: a query tells the truth), counts 10 with its own handler, restores the saved action: the signal dumps again; one log line each way"
   OPTS --min-dumps 1 --expect-shim-log "SIGUSR2 is taken" --expect-shim-log "SIGUSR2 is leaktrack's again" --max-shim-log-lines 2

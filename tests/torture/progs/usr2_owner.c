@@ -1,6 +1,7 @@
 /* D2: the program owns the dump signal. Modes:
  *   after   installs a counting SIGUSR2 handler in main, sends 10: it must count 10
  *   after_signal  the same with signal() instead of sigaction()
+ *   after_ssignal, after___sigaction  the same with glibc's other names, ssignal() and __sigaction()
  *   restore installs its handler with sigaction, saving the old action, sends 10, then restores
  *           the saved action. Shim run only: the saved action must be the shim's handler (a
  *           query tells the truth), and after the restore a SIGUSR2 must dump again
@@ -12,6 +13,9 @@
  *   static  (static binary) SIGUSR2 kills: LD_PRELOAD cannot load the shim into it */
 #define _GNU_SOURCE
 #include "torture_util.h"
+
+/* glibc exports it but no header declares it. */
+extern int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 static volatile sig_atomic_t g_count;
 static const char* g_mode = "";
@@ -50,6 +54,13 @@ int main(int argc, char** argv) {
     T_CHECK(now.sa_sigaction == saved.sa_sigaction, "query and save disagree");
   } else if (strcmp(g_mode, "after_signal") == 0) {
     T_CHECK(signal(SIGUSR2, Count) != SIG_ERR, "signal: %s", strerror(errno));
+  } else if (strcmp(g_mode, "after_ssignal") == 0) {
+    T_CHECK(ssignal(SIGUSR2, Count) != SIG_ERR, "ssignal: %s", strerror(errno));
+  } else if (strcmp(g_mode, "after___sigaction") == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = Count;
+    T_CHECK(__sigaction(SIGUSR2, &sa, NULL) == 0, "__sigaction: %s", strerror(errno));
   } else if (strcmp(g_mode, "ign") == 0) {
     signal(SIGUSR2, SIG_IGN);
   }
