@@ -1,6 +1,7 @@
-// The exported signal-disposition names: sigaction, __sigaction, signal, bsd_signal, sysv_signal,
-// __sysv_signal, sigset, ssignal. Each body only forwards to a hook (signal_hooks.h), which calls the next
-// definition unchanged and then tells dump_trigger whether the program took the dump signal.
+// The exported signal-disposition names: sigaction, __sigaction, signal, bsd_signal,
+// sysv_signal, __sysv_signal, sigset, ssignal. Each body only forwards to a hook (signal_hooks.h),
+// which calls the next definition unchanged and then tells dump_trigger whether the program took
+// the dump signal.
 // Kept apart from interpose.cc (the allocation names): nothing here touches the heap.
 //
 // Not wrapped: the raw rt_sigaction system call (Go without cgo uses it); the periodic check on

@@ -20,8 +20,7 @@
 
 namespace leaktrack {
 
-// Looks up the next sigaction/signal/bsd_signal/sysv_signal/__sysv_signal/sigset (dlsym
-// RTLD_NEXT). Call from the constructor; later calls are no-ops. Not signal-safe.
+// Looks up the next definition of every name interpose_signal.cc exports (dlsym RTLD_NEXT). Call from the constructor; later calls are no-ops. Not signal-safe.
 void ResolveRealSignalFunctions();
 
 // The next sigaction, for the shim's own use. -1 with ENOSYS if it cannot be found.
