@@ -28,9 +28,11 @@ struct Self {
 };
 
 // An entry with a '/' is opened by ld.so as given (relative to the working directory), so compare
-// the files; one without is searched for on the library path, so compare the names.
+// the files; one without is searched for on the library path, so compare the names. One with a
+// token ("/usr/$LIB/libleaktrack.so") names no file until ld.so expands it.
 bool IsSelfEntry(const char* entry, void* ctx) {
   const Self& self = *static_cast<const Self*>(ctx);
+  if (strchr(entry, '$') != nullptr) return TokenEntryMatchesPath(entry, self.path);
   if (strchr(entry, '/') == nullptr) return strcmp(entry, self.base) == 0;
   struct stat st;
   if (self.have_stat && stat(entry, &st) == 0) {
@@ -38,6 +40,20 @@ bool IsSelfEntry(const char* entry, void* ctx) {
   }
   return strcmp(entry, self.path) == 0;
 }
+
+}  // namespace
+
+bool TokenEntryMatchesPath(const char* entry, const char* path) {
+  const char* token = strchr(entry, '$');
+  const char* entry_name = strrchr(entry, '/');
+  const char* path_name = strrchr(path, '/');
+  if (token == nullptr || entry_name == nullptr || path_name == nullptr) return false;
+  if (strchr(entry_name, '$') != nullptr) return false;  // a token in the file name itself
+  const size_t prefix = static_cast<size_t>(token - entry);
+  return strncmp(entry, path, prefix) == 0 && strcmp(entry_name, path_name) == 0;
+}
+
+namespace {
 
 // g_value holds "LD_PRELOAD=<edited list>" for the rest of the process's life.
 char g_value[kVarLen + 8192];

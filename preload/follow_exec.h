@@ -24,6 +24,13 @@ namespace leaktrack {
 int StripPreloadList(const char* list, bool (*is_self)(const char* entry, void* ctx), void* ctx,
                      char* out, size_t cap);
 
+// True if the LD_PRELOAD entry `entry`, which holds a dynamic string token ($LIB, ${PLATFORM},
+// $ORIGIN...), can name the file at `path` (where ld.so loaded us from): the text before the first
+// '$' begins path and the file names after the last '/' are equal. We cannot expand the tokens
+// ourselves ($LIB's value is built into ld.so), so this is the test; an entry without '$' does not
+// match. Pure.
+bool TokenEntryMatchesPath(const char* entry, const char* path);
+
 // Takes our own entries out of LD_PRELOAD in environ. Call once, from the constructor, after
 // the configuration is loaded. Not signal-safe (unsetenv takes libc's environment lock).
 void StopFollowingExec();

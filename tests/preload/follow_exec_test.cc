@@ -47,6 +47,19 @@ TEST(FollowExecTest, ReportsATooSmallBuffer) {
   EXPECT_STREQ(out, "abc");
 }
 
+TEST(FollowExecTest, TokenEntriesMatchByPrefixAndFileName) {
+  const char* path = "/usr/lib/x86_64-linux-gnu/libleaktrack.so";
+  EXPECT_TRUE(TokenEntryMatchesPath("/usr/$LIB/libleaktrack.so", path));
+  EXPECT_TRUE(TokenEntryMatchesPath("/usr/${LIB}/libleaktrack.so", path));
+  EXPECT_TRUE(TokenEntryMatchesPath("$ORIGIN/../lib/x86_64-linux-gnu/libleaktrack.so", path));
+  EXPECT_FALSE(TokenEntryMatchesPath("/opt/$LIB/libleaktrack.so", path));   // other prefix
+  EXPECT_FALSE(TokenEntryMatchesPath("/usr/$LIB/libmark.so", path));        // other file
+  EXPECT_FALSE(TokenEntryMatchesPath("/usr/$LIB/libleaktrack.so.1", path));
+  EXPECT_FALSE(TokenEntryMatchesPath("/usr/lib/$PLATFORM", path));           // token as name
+  EXPECT_FALSE(TokenEntryMatchesPath("/usr/lib/x86_64-linux-gnu/libleaktrack.so", path));
+  EXPECT_FALSE(TokenEntryMatchesPath("$LIB", path));                        // no file name
+}
+
 std::string SelfPath() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
