@@ -13,7 +13,8 @@
 // config name starts with "leaktrack" are checked against the workload's target and against the
 // memory budget (8 MiB + 2% of the base's peak RSS). The CPU ratio (median CPU seconds for the
 // same fixed work over the base's) is printed beside the wall-clock one: on a machine shared with
-// other work it is the steadier of the two, but the verdict uses the wall clock.
+// other work it is the steadier of the two, but the verdict uses the wall clock. So is the paired
+// slowdown (median over rounds of the ratio within a round; see PairedRatio), shown beside it.
 //
 // Usage: bench_report RESULTS.tsv --md OUT.md --svg OUT.svg   (exit 1 if a leaktrack row misses
 // a target, 2 on bad input).
@@ -43,6 +44,7 @@ struct Workload {
 struct Config {
   std::string base, note, why_failed;
   std::vector<double> values, rss, cpu;
+  std::map<std::string, double> value_by_rep;  // for the paired ratio
   int failures = 0;
 };
 
@@ -107,9 +109,25 @@ struct Row {
   Stats value, rss;
   double ratio = NAN, ratio_lo = NAN, ratio_hi = NAN, rss_ratio = NAN, rss_over_kib = NAN;
   double cpu_ratio = NAN;
+  double paired_ratio = NAN;
   double target = 0;
   bool is_base = false;
 };
+
+// The median over rounds of the config's slowdown against the base's run in the same round.
+// Configs alternate within a round, so a round's two runs saw nearly the same machine: this
+// cancels drift between rounds (a neighbour's load, frequency changes) that the ratio of medians
+// keeps. NAN when no round has both.
+double PairedRatio(const Config& c, const Config& base, bool throughput) {
+  std::vector<double> ratios;
+  for (const auto& [rep, v] : c.value_by_rep) {
+    auto b = base.value_by_rep.find(rep);
+    if (b == base.value_by_rep.end()) continue;
+    ratios.push_back(throughput ? b->second / v : v / b->second);
+  }
+  Stats s = Summarize(ratios);
+  return s.ok ? s.median : NAN;
+}
 
 class Report {
  public:
@@ -159,6 +177,7 @@ class Report {
             r.ratio = tp ? b.median / r.value.median : r.value.median / b.median;
             r.ratio_lo = tp ? b.median / r.value.max : r.value.min / b.median;
             r.ratio_hi = tp ? b.median / r.value.min : r.value.max / b.median;
+            r.paired_ratio = PairedRatio(c, base_it->second, tp);
           }
           if (brss.ok && r.rss.ok) {
             r.rss_ratio = r.rss.median / brss.median;
@@ -196,19 +215,19 @@ class Report {
       if (r.workload != last) {
         printf("\n== %s (%s, %s; target <= %.2fx) ==\n", w.title.c_str(), w.unit.c_str(),
                w.kind == "time" ? "lower is better" : "higher is better", w.target);
-        printf("%-22s %12s %21s %8s %8s %10s %8s  %s\n", "config", "median", "min-max", "ratio",
-               "cpu x", "peakRSS MiB", "rss x", "verdict");
+        printf("%-22s %12s %21s %8s %8s %8s %10s %8s  %s\n", "config", "median", "min-max", "ratio",
+               "paired", "cpu x", "peakRSS MiB", "rss x", "verdict");
         last = r.workload;
       }
       if (!r.value.ok) {
-        printf("%-22s %12s %21s %8s %8s %10s %8s  %s\n", r.config.c_str(), "-", "-", "-", "-", "-",
-               "-", r.verdict.c_str());
+        printf("%-22s %12s %21s %8s %8s %8s %10s %8s  %s\n", r.config.c_str(), "-", "-", "-", "-",
+               "-", "-", "-", r.verdict.c_str());
         continue;
       }
       std::string range = FmtValue(w, r.value.min) + "-" + FmtValue(w, r.value.max);
-      printf("%-22s %12s %21s %8s %8s %10s %8s  %s\n", r.config.c_str(),
+      printf("%-22s %12s %21s %8s %8s %8s %10s %8s  %s\n", r.config.c_str(),
              FmtValue(w, r.value.median).c_str(), range.c_str(), FmtRatio(r.ratio).c_str(),
-             FmtRatio(r.cpu_ratio).c_str(),
+             FmtRatio(r.paired_ratio).c_str(), FmtRatio(r.cpu_ratio).c_str(),
              r.rss.ok ? Fmt("%.1f", r.rss.median / 1024).c_str() : "-",
              FmtRatio(r.rss_ratio).c_str(), r.verdict.c_str());
     }
@@ -224,19 +243,23 @@ class Report {
         md += std::string("Unit: ") + w.unit + " (" +
               (w.kind == "time" ? "lower" : "higher") + " is better). Target for leaktrack: <= " +
               Fmt("%.2f", w.target) + "x its base, memory <= 8 MiB + 2% of the base's peak RSS.\n\n";
-        md += "| config | median | min-max | slowdown vs base (min-max) | CPU-time ratio | peak RSS MiB "
-              "| RSS ratio | verdict | what it is |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+        md += "| config | median | min-max | slowdown vs base (min-max) | paired slowdown | "
+              "CPU-time ratio | peak RSS MiB | RSS ratio | verdict | what it is |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
         last = r.workload;
       }
       if (!r.value.ok) {
-        md += "| " + r.config + " | - | - | - | - | - | - | " + r.verdict + " | " + r.note + " |\n";
+        md += "| " + r.config + " | - | - | - | - | - | - | - | " + r.verdict + " | " + r.note +
+              " |\n";
         continue;
       }
       std::string ratio = r.is_base ? "base" : FmtRatio(r.ratio) + " (" + FmtRatio(r.ratio_lo) +
                                                    "-" + FmtRatio(r.ratio_hi) + ")";
       md += "| " + r.config + " | " + FmtValue(w, r.value.median) + " | " +
             FmtValue(w, r.value.min) + "-" + FmtValue(w, r.value.max) + " | " + ratio + " | " +
-            (r.is_base ? std::string("base") : FmtRatio(r.cpu_ratio)) + " | " + (r.rss.ok ? Fmt("%.1f", r.rss.median / 1024) : "-") + " | " +
+            (r.is_base ? std::string("base") : FmtRatio(r.paired_ratio)) + " | " +
+            (r.is_base ? std::string("base") : FmtRatio(r.cpu_ratio)) + " | " +
+            (r.rss.ok ? Fmt("%.1f", r.rss.median / 1024) : "-") + " | " +
             FmtRatio(r.rss_ratio) + " | " + r.verdict + " | " + r.note + " |\n";
     }
     return md;
@@ -361,6 +384,7 @@ class Report {
       }
       if (!ParseDouble(f[4], &v) || v <= 0) return false;
       it->second.values.push_back(v);
+      it->second.value_by_rep[f[3]] = v;
       if (f[5] != "NA") {
         if (!ParseDouble(f[5], &rss)) return false;
         it->second.rss.push_back(rss);

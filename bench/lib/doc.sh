@@ -25,6 +25,9 @@ write_performance_md() {
     echo "Read the wall-clock ratios with their min-max: this machine is shared (load average"
     echo "$(cut -d' ' -f1-3 /proc/loadavg) when the run ended), so single runs swing widely. The CPU-time ratio"
     echo "(same fixed work, user + system seconds) is the steadier signal; the instruction counts below repeat to within sampling noise."
+    echo "The paired slowdown is the median over rounds of the ratio between a config's run and its"
+    echo "base's run in the same round (adjacent in time), so it cancels the machine's drift between"
+    echo "rounds that the ratio of medians keeps. Verdicts use the ratio of medians."
     echo
     echo "![slowdown chart](performance.svg)"
     cat "$MD_MAIN"
