@@ -7,11 +7,15 @@
 // index has its own return addresses within 4 frames (well inside the default depth of 64).
 // Then `--threads` threads run malloc/free in a loop and record their worst latency, first for a
 // quiet baseline window, then from the moment the process sends itself the dump signal until
-// the dump file is in place. Finally it reads the file back (gzip, then the top-level protobuf
+// the dump file is in place. A slow malloc is split into the time its thread sat runnable
+// waiting for a CPU (the run-queue delay in /proc/thread-self/schedstat: preemption, which on a
+// 2-core machine with the dump busy on one core is expected) and the rest, "held": blocked or
+// running, which is what a lock or a stall caused by the shim would show as. Finally it reads the file back (gzip, then the top-level protobuf
 // fields) to check the dump holds at least one sample per stack.
 //
 // Prints "key value" lines for the harness; exit 1 when the dump never appears or is short.
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -90,21 +94,47 @@ struct Latency {
   uint64_t max_ns[3] = {0, 0, 0};
   uint64_t ops[3] = {0, 0, 0};
   uint64_t over_1ms[3] = {0, 0, 0};  // a preempted thread shows here too: compare with baseline
+  uint64_t max_held_ns[3] = {0, 0, 0};    // minus the time spent waiting for a CPU
+  uint64_t held_over_1ms[3] = {0, 0, 0};
+  bool have_schedstat = false;
 };
 
+// This thread's total run-queue delay in ns (second field of schedstat), or 0 if unreadable.
+uint64_t RunQueueDelayNs(int fd) {
+  char buf[128];
+  const ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long run = 0, wait = 0;
+  return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? wait : 0;
+}
+
+constexpr uint64_t kSlowNs = 100000;  // only ops slower than this read the delay a second time
+
 void LatencyLoop(Latency* out) {
+  const int schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+  out->have_schedstat = schedstat >= 0;
   for (;;) {
     const int phase = g_phase.load(std::memory_order_relaxed);
-    if (phase == 3) return;
+    if (phase == 3) break;
+    const uint64_t delay0 = RunQueueDelayNs(schedstat);
     const uint64_t t0 = NowNs();
     void* p = malloc(64 + (out->ops[phase] & 63));
     g_sink = g_sink + reinterpret_cast<uintptr_t>(p);
     free(p);
     const uint64_t dt = NowNs() - t0;
+    uint64_t held = dt;
+    if (dt > kSlowNs && schedstat >= 0) {
+      const uint64_t waited = RunQueueDelayNs(schedstat) - delay0;
+      held = waited < dt ? dt - waited : 0;
+    }
     if (dt > out->max_ns[phase]) out->max_ns[phase] = dt;
+    if (held > out->max_held_ns[phase]) out->max_held_ns[phase] = held;
     if (dt > 1000000) out->over_1ms[phase]++;
+    if (held > 1000000) out->held_over_1ms[phase]++;
     out->ops[phase]++;
   }
+  if (schedstat >= 0) close(schedstat);
 }
 
 // Reads the gzipped profile and counts its top-level samples (field 2) and locations (field 4).
@@ -230,7 +260,14 @@ int Main(int argc, char** argv) {
   stat(path.c_str(), &st);
   const bool parsed = CountProfile(path, &samples, &locations, &raw);
   uint64_t max_base = 0, max_dump = 0, ops_dump = 0, slow_base = 0, slow_dump = 0;
+  uint64_t held_base = 0, held_dump = 0, held_slow_base = 0, held_slow_dump = 0;
+  bool have_schedstat = true;
   for (const Latency& l : lat) {
+    held_base = l.max_held_ns[1] > held_base ? l.max_held_ns[1] : held_base;
+    held_dump = l.max_held_ns[2] > held_dump ? l.max_held_ns[2] : held_dump;
+    held_slow_base += l.held_over_1ms[1];
+    held_slow_dump += l.held_over_1ms[2];
+    have_schedstat = have_schedstat && l.have_schedstat;
     max_base = l.max_ns[1] > max_base ? l.max_ns[1] : max_base;
     max_dump = l.max_ns[2] > max_dump ? l.max_ns[2] : max_dump;
     ops_dump += l.ops[2];
@@ -245,6 +282,13 @@ int Main(int argc, char** argv) {
   printf("mallocs_during_dump %llu\n", static_cast<unsigned long long>(ops_dump));
   printf("mallocs_over_1ms_baseline %llu\nmallocs_over_1ms_during_dump %llu\n",
          static_cast<unsigned long long>(slow_base), static_cast<unsigned long long>(slow_dump));
+  // Without schedstat (CONFIG_SCHED_INFO off) "held" is the whole latency.
+  printf("schedstat %d\n", have_schedstat ? 1 : 0);
+  printf("max_held_us_baseline %.1f\nmax_held_us_during_dump %.1f\n", held_base / 1e3,
+         held_dump / 1e3);
+  printf("held_over_1ms_baseline %llu\nheld_over_1ms_during_dump %llu\n",
+         static_cast<unsigned long long>(held_slow_base),
+         static_cast<unsigned long long>(held_slow_dump));
   for (int i = 0; i < g_blocks_made; ++i) free(g_blocks[i]);
   free(g_blocks);
   if (!parsed) {
