@@ -25,6 +25,15 @@ config_base() {
   esac
 }
 
+# config_shim NAME: the interposer library NAME preloads in front of the allocator (leaktrack or
+# the pass-through), or nothing for a bare allocator or a peer.
+config_shim() {
+  case "$1" in
+    passthrough) echo "$PASSTHROUGH" ;;
+    leaktrack|leaktrack+jemalloc) echo "$SHIM" ;;
+  esac
+}
+
 # config_note NAME: one line for the table.
 config_note() {
   case "$1" in
