@@ -87,8 +87,10 @@ class LiveTable {
  private:
   static size_t FilterIndex(const void* ptr) {
     const uint64_t p = reinterpret_cast<uintptr_t>(ptr);
-    // Granule number, with the bits above the filter's reach folded in (see the top).
-    return static_cast<size_t>((p >> kGranuleBits) ^ (p >> (kGranuleBits + kFilterBits))) &
+    // Granule number, with the bits above the filter's reach folded in (see the top): that is
+    // (p >> G) ^ (p >> (G + F)), written as one xor before the shift because it compiles to one
+    // instruction fewer on free()'s path (no second copy of p).
+    return static_cast<size_t>((p ^ (p >> kFilterBits)) >> kGranuleBits) &
            ((size_t{1} << kFilterBits) - 1);
   }
   size_t HomeSlot(const void* ptr) const {
