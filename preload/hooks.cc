@@ -72,6 +72,14 @@ void* MallocSlow(size_t size) {
   return p;
 }
 
+void* MallocCountdownRanOut(size_t size) {
+  // CountDown left old - size behind. The decision does not need it (an expired countdown is
+  // redrawn, a first one drawn), and 0 is what "not started" reads as: MaybeRecord finds it run
+  // out again, and a call the bootstrap pool serves leaves it so, for the next call to come back.
+  tls_state.bytes_until_sample = 0;
+  return MallocSlow(size);
+}
+
 void FreeSlow(void* ptr) {
   MaybeForget(ptr);
   g_free_entry.load(std::memory_order_acquire)(ptr);  // pool blocks and resolution handled there

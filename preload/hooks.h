@@ -23,7 +23,9 @@
 namespace leaktrack {
 
 // Slow paths, out of line (hooks.cc).
+// MallocSlow charges the countdown itself; MallocCountdownRanOut follows a CountDown that ran out.
 void* MallocSlow(size_t size);
+void* MallocCountdownRanOut(size_t size);
 void FreeSlow(void* ptr);
 void OnCountdownExpired(void* p, size_t size);
 
@@ -31,38 +33,60 @@ void OnCountdownExpired(void* p, size_t size);
 // countdown; only when it runs out does the sampler decide and maybe record (sampler.h).
 inline void MaybeRecord(void* p, size_t size) {
   ThreadState* ts = &tls_state;
-  // Unsigned arithmetic wraps instead of overflowing. A size of 2^63 or more cannot be
-  // allocated; it either leaves the countdown positive (harmless) or takes the slow path.
-  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample) - size;
-  if (__builtin_expect(static_cast<int64_t>(left) > 0, 1)) {
-    ts->bytes_until_sample = static_cast<int64_t>(left);
+  // Compared unsigned, as CountDown does: a size of 2^63 or more (a request that cannot be met)
+  // runs the countdown out instead of wrapping it into a huge positive one, which would stop
+  // this thread's sampling.
+  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
+  if (__builtin_expect(size < left, 1)) {
+    ts->bytes_until_sample = static_cast<int64_t>(left - size);
     return;
   }
   OnCountdownExpired(p, size);
 }
 
+// Charges `size` bytes to the thread's sampling countdown. True while the countdown stays above
+// zero: the allocation is not sampled. False when it runs out (size >= countdown, compared
+// unsigned, so a size of 2^63 or more, which no malloc can satisfy, runs it out too) or was
+// never started (0). A false return leaves old - size behind, which the slow path resets
+// before it decides (MallocCountdownRanOut). The second test sends a negative countdown slow:
+// one left behind by a signal handler that longjmps out of that short window would otherwise
+// read as a huge unsigned number and stop the thread's sampling for good; this way it heals on
+// the thread's next malloc.
+inline bool CountDown(int64_t* countdown, size_t size) {
+#if defined(__x86_64__)
+  // One read-modify-write of the TLS slot and two branches on its flags: two instructions fewer
+  // on every malloc than the compiler's load, compare, subtract and store. The slot is an input
+  // operand with a "memory" clobber, not an output: GCC 12 drops the jump target of an inlined
+  // asm goto that has outputs (the slow path vanished and the branch landed in padding).
+  asm goto("subq %1, %0\n\tjbe %l[ran_out]\n\tjs %l[ran_out]"
+           : /* no outputs */ : "m"(*countdown), "r"(size) : "cc", "memory" : ran_out);
+  return true;
+ran_out:
+  return false;
+#else
+  const uint64_t left = static_cast<uint64_t>(*countdown);
+  *countdown = static_cast<int64_t>(left - size);
+  return size < left && *countdown > 0;
+#endif
+}
+
 // The two hottest hooks are inline so the exported malloc/free are a single function each.
 //
 // malloc counts the size down *before* the real call: the sampling decision needs only the
-// size, so an unsampled malloc ends in a tail call (jmp) to the real one — one TLS load, a
-// compare, a TLS store and the jump, no stack frame. The countdown is never negative (it starts
-// at 0 and is only ever set to a drawn gap >= 1, kNeverSample, or a positive remainder), so
-// "size < countdown" as unsigned numbers is exactly "countdown - size > 0". The sampled case
-// and the very first call on a thread (countdown 0) go to MallocSlow, which calls the real
-// malloc and then decides.
+// size, so an unsampled malloc ends in a tail call (jmp) to the real one: the countdown's TLS
+// offset, one subtraction in memory, two branches and the jump, no stack frame. The sampled case
+// and the very first call on a thread (countdown 0) go to MallocCountdownRanOut, which calls the
+// real malloc and then decides.
 inline void* HookMalloc(size_t size) {
 #ifdef LEAKTRACK_FAULT_INJECTION
   // Test builds run the same fast path as release builds (the torture matrix tests what users
   // get) until a test forces calls into the bootstrap pool.
   if (ForcedBootstrapPending()) return MallocSlow(size);
 #endif
-  ThreadState* ts = &tls_state;
-  const uint64_t left = static_cast<uint64_t>(ts->bytes_until_sample);
-  if (__builtin_expect(size < left, 1)) {
-    ts->bytes_until_sample = static_cast<int64_t>(left - size);
+  if (__builtin_expect(CountDown(&tls_state.bytes_until_sample, size), 1)) {
     return g_malloc_entry.load(std::memory_order_relaxed)(size);  // resolves on first use
   }
-  return MallocSlow(size);
+  return MallocCountdownRanOut(size);
 }
 
 // free: one load from the live table's filter decides; an unsampled pointer goes straight to

@@ -121,5 +121,77 @@ TEST_F(HooksTest, BootstrapPoolBlocksAreNeverPassedToTheRealFree) {
   HookFree(p);  // ignored; MALLOC_CHECK_ would abort if it reached glibc
 }
 
+// The sampling countdown (hooks.h CountDown). At rate 1 the slow path samples every call it
+// sees, so "sampled" below means "went to the slow path". Each test leaves the countdown at 0,
+// where rate 1 keeps it.
+class CountdownTest : public HooksTest {
+ protected:
+  void TearDown() override { tls_state.bytes_until_sample = 0; }
+};
+
+TEST_F(CountdownTest, RunsOutAtTheSizeAndForImpossibleSizes) {
+  int64_t c = 1000;
+  EXPECT_TRUE(CountDown(&c, 100));
+  EXPECT_EQ(c, 900);
+  EXPECT_TRUE(CountDown(&c, 899));
+  EXPECT_EQ(c, 1);
+  c = 100;
+  EXPECT_FALSE(CountDown(&c, 100));  // the allocation covers the sample point
+  c = 0;
+  EXPECT_FALSE(CountDown(&c, 0));  // never started
+  c = 0;
+  EXPECT_FALSE(CountDown(&c, 1));
+  for (const size_t huge : {SIZE_MAX, size_t{3} << 62, size_t{1} << 63, (size_t{1} << 63) + 1}) {
+    c = 1000;
+    EXPECT_FALSE(CountDown(&c, huge)) << huge;
+  }
+  c = int64_t{1} << 62;  // the largest gap the sampler draws is below this
+  EXPECT_TRUE(CountDown(&c, 1));
+}
+
+TEST_F(CountdownTest, ANegativeCountdownRunsOut) {
+  // What a signal handler that longjmps out of the slow path's first instructions leaves:
+  // old - size, old below 2^62 and size one that ran it out.
+  for (const int64_t left_behind : {int64_t{-5}, -(int64_t{1} << 40), -(int64_t{1} << 62)}) {
+    int64_t c = left_behind;
+    EXPECT_FALSE(CountDown(&c, 10)) << left_behind;
+  }
+}
+
+TEST_F(CountdownTest, UnsampledMallocChargesTheCountdownExactly) {
+  const uint64_t before = Live();
+  tls_state.bytes_until_sample = int64_t{1} << 40;
+  void* p = HookMalloc(64);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(tls_state.bytes_until_sample, (int64_t{1} << 40) - 64);
+  EXPECT_EQ(Live(), before);
+  HookFree(p);
+}
+
+TEST_F(CountdownTest, MallocHealsANegativeCountdown) {
+  const uint64_t before = Live();
+  tls_state.bytes_until_sample = -5;
+  void* p = HookMalloc(16);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(Live(), before + 1);             // took the slow path
+  EXPECT_EQ(tls_state.bytes_until_sample, 0);  // and reset the countdown
+  HookFree(p);
+}
+
+TEST_F(CountdownTest, AnImpossibleSizeDoesNotStopSampling) {
+  // Once, a failed memalign of 3 * 2^62 bytes turned a countdown of 1000 into 2^62 + 1000: the
+  // thread would never have been sampled again.
+  tls_state.bytes_until_sample = 1000;
+  EXPECT_EQ(HookMemalign(64, size_t{3} << 62), nullptr);
+  EXPECT_GE(tls_state.bytes_until_sample, 0);
+  EXPECT_LE(tls_state.bytes_until_sample, 1000);
+  tls_state.bytes_until_sample = 1000;
+  errno = 0;
+  EXPECT_EQ(HookMalloc(size_t{3} << 62), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  EXPECT_GE(tls_state.bytes_until_sample, 0);
+  EXPECT_LE(tls_state.bytes_until_sample, 1000);
+}
+
 }  // namespace
 }  // namespace leaktrack
