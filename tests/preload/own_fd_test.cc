@@ -30,6 +30,27 @@ class ClosedFd {
   int saved_;
 };
 
+// Lowers the soft RLIMIT_NOFILE for the test's lifetime; ok() says whether it took.
+class ScopedFdLimit {
+ public:
+  explicit ScopedFdLimit(rlim_t soft) {
+    if (getrlimit(RLIMIT_NOFILE, &saved_) != 0) return;
+    struct rlimit lowered = saved_;
+    lowered.rlim_cur = soft;
+    ok_ = setrlimit(RLIMIT_NOFILE, &lowered) == 0;
+  }
+  ~ScopedFdLimit() {
+    if (ok_) setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  ScopedFdLimit(const ScopedFdLimit&) = delete;
+  ScopedFdLimit& operator=(const ScopedFdLimit&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  struct rlimit saved_ {};
+  bool ok_ = false;
+};
+
 TEST(OwnFdTest, OpenLeavesTheLowestFreeNumberToTheProgram) {
   ClosedFd closed(0);
   const int fd = OpenOwnFd("/dev/null", O_RDONLY);
@@ -71,14 +92,13 @@ TEST(OwnFdTest, MoveKeepsErrnoOfTheCaller) {
 // With a limit too low to have a "high" region the descriptor stays where open() put it: still
 // usable, never lost.
 TEST(OwnFdTest, LowLimitLeavesDescriptorInPlace) {
-  struct rlimit saved;
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  struct rlimit low = saved;
-  low.rlim_cur = 32;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int moved = MoveFdHigh(fd);
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  int fd, moved;
+  {
+    ScopedFdLimit limit(32);
+    ASSERT_TRUE(limit.ok());
+    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    moved = MoveFdHigh(fd);
+  }
   ASSERT_GE(fd, 0);
   EXPECT_EQ(moved, fd);
   EXPECT_TRUE(IsOpen(fd));
@@ -87,21 +107,20 @@ TEST(OwnFdTest, LowLimitLeavesDescriptorInPlace) {
 
 // When the top 64 numbers are all taken the search gives up and keeps the original.
 TEST(OwnFdTest, FullTopRegionLeavesDescriptorInPlace) {
-  struct rlimit saved;
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
-  struct rlimit low = saved;
-  low.rlim_cur = 128;
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  int fillers[64];
-  int filled = 0;
-  for (int n = 64; n < 128; ++n) {
-    if (IsOpen(n)) continue;
-    fillers[filled++] = dup2(2, n);
+  int fd, moved;
+  {
+    ScopedFdLimit limit(128);
+    ASSERT_TRUE(limit.ok());
+    int fillers[64];
+    int filled = 0;
+    for (int n = 64; n < 128; ++n) {
+      if (IsOpen(n)) continue;
+      fillers[filled++] = dup2(2, n);
+    }
+    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    moved = MoveFdHigh(fd);
+    for (int i = 0; i < filled; ++i) close(fillers[i]);
   }
-  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  const int moved = MoveFdHigh(fd);
-  for (int i = 0; i < filled; ++i) close(fillers[i]);
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
   ASSERT_GE(fd, 0);
   ASSERT_LT(fd, 64) << "the test process already holds too many descriptors";
   EXPECT_EQ(moved, fd);
