@@ -75,16 +75,30 @@ using NewNothrowFn = void* (*)(size_t, const std::nothrow_t&);
 using AlignedNewFn = void* (*)(size_t, std::align_val_t);
 using AlignedNewNothrowFn = void* (*)(size_t, std::align_val_t, const std::nothrow_t&);
 
-void* NewOrDelegate(size_t size, NewFn* slot, const char* next_name) {
-  if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
+// When malloc fails, the next operator runs the new_handler loop and throws bad_alloc, as without
+// us. Out of line and cold, so that operator new itself keeps only the size across its one call.
+__attribute__((noinline, cold)) void* DelegateNew(size_t size, NewFn* slot, const char* next_name) {
   NewFn next = Next(slot, next_name);
-  return next != nullptr ? next(size) : nullptr;  // new_handler loop and bad_alloc, as without us
+  return next != nullptr ? next(size) : nullptr;
 }
 
-void* NewNothrowOrDelegate(size_t size, NewNothrowFn* slot, const char* next_name) {
-  if (void* p = HookMalloc(size == 0 ? 1 : size)) return p;
+__attribute__((noinline, cold)) void* DelegateNewNothrow(size_t size, NewNothrowFn* slot,
+                                                         const char* next_name) {
   NewNothrowFn next = Next(slot, next_name);
   return next != nullptr ? next(size, kNothrow) : nullptr;
+}
+
+// new(0) must return a unique pointer: ask malloc for 1 byte (size + (size == 0) is branch-free).
+inline size_t NonZero(size_t size) { return size + (size == 0); }
+
+inline void* NewOrDelegate(size_t size, NewFn* slot, const char* next_name) {
+  if (void* p = HookMalloc(NonZero(size)); __builtin_expect(p != nullptr, 1)) return p;
+  return DelegateNew(size, slot, next_name);
+}
+
+inline void* NewNothrowOrDelegate(size_t size, NewNothrowFn* slot, const char* next_name) {
+  if (void* p = HookMalloc(NonZero(size)); __builtin_expect(p != nullptr, 1)) return p;
+  return DelegateNewNothrow(size, slot, next_name);
 }
 
 void* AlignedNewOrDelegate(size_t size, std::align_val_t al, AlignedNewFn* slot,
