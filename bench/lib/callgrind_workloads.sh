@@ -75,6 +75,24 @@ cgwork_fail() {
   echo "bench: cgwork $1 under $2: $4 (log: $3)" >&2
 }
 
+# cgwork_collect WORKLOAD CONFIG LOG OUT STEM WHERE: checks a finished callgrind run OUT (it has
+# a total, and every preloaded library ran in WHERE) and leaves STEM.ir and STEM.shim; 1, after
+# cgwork_fail, when it cannot.
+cgwork_collect() {
+  local workload=$1 cfg=$2 log=$3 out=$4 stem=$5 where=$6 ir missing
+  ir=$(cgwork_total "$out")
+  if [[ -z $ir || $ir -le 0 ]]; then
+    cgwork_fail "$workload" "$cfg" "$log" "no instruction total in $out"
+    return 1
+  fi
+  if ! missing=$(cgwork_check_preload "$out"); then
+    cgwork_fail "$workload" "$cfg" "$log" "the preloaded $missing never ran in $where"
+    return 1
+  fi
+  cgwork_shim_self "$out" "$cfg" "$stem.shim"
+  echo "$ir" >"$stem.ir"
+}
+
 cgwork_compile_prepare() {
   local src="$SRC/bench/workloads/compile_input.cc"
   CC1PLUS=$(g++ -print-prog-name=cc1plus)
@@ -102,7 +120,7 @@ EOF
 
 # cgwork_compile_one CONFIG: the whole cc1plus run, as the timed compile workload runs it.
 cgwork_compile_one() {
-  local cfg=$1 out="$CGW/compile.$1.out" log="$WORK/logs/cgwork.compile.$1.log" rc=0 ir t0=$SECONDS missing
+  local cfg=$1 out="$CGW/compile.$1.out" log="$WORK/logs/cgwork.compile.$1.log" rc=0 t0=$SECONDS
   config_prefix "$cfg"
   rm -f "$out" "$out".*
   mkdir -p "$CGW/cwd.compile.$cfg"
@@ -116,15 +134,8 @@ cgwork_compile_one() {
     cgwork_fail compile "$cfg" "$log" "$why"
     return 0
   fi
-  ir=$(cgwork_total "$out")
-  [[ -n $ir && $ir -gt 0 ]] || { cgwork_fail compile "$cfg" "$log" "no instruction total in $out"; return 0; }
-  if ! missing=$(cgwork_check_preload "$out"); then
-    cgwork_fail compile "$cfg" "$log" "the preloaded $missing never ran in the profiled program"
-    return 0
-  fi
-  cgwork_shim_self "$out" "$cfg" "$CGW/compile.$cfg.shim"
-  echo "$ir" >"$CGW/compile.$cfg.ir"
-  echo "bench: cgwork compile $cfg: $ir instructions ($((SECONDS - t0)) s)" >&2
+  cgwork_collect compile "$cfg" "$log" "$out" "$CGW/compile.$cfg" "the profiled program" || return 0
+  echo "bench: cgwork compile $cfg: $(<"$CGW/compile.$cfg.ir") instructions ($((SECONDS - t0)) s)" >&2
 }
 
 # cgwork_control on|off PID LOG: switches callgrind's instrumentation in PID (through vgdb);
@@ -141,7 +152,7 @@ cgwork_control() {
 # Leaves redis.CONFIG.ROUND.ir, or redis.CONFIG.fail.
 cgwork_redis_one() {
   local cfg=$1 round=$2 out="$CGW/redis.$1.$2.out" log="$WORK/logs/cgwork.redis.$1.$2.log" csv="$CGW/redis.$1.$2.csv"
-  local ir t0=$SECONDS missing ok=1 n
+  local t0=$SECONDS ok=1 n
   : >"$log"
   rm -f "$out" "$out".*
   REDIS_WRAP=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out")
@@ -168,15 +179,8 @@ cgwork_redis_one() {
     cgwork_fail redis "$cfg" "$log" "the measured requests did not complete ($n of $REDIS_NTESTS tests)"
     return 0
   fi
-  ir=$(cgwork_total "$out")
-  [[ -n $ir && $ir -gt 0 ]] || { cgwork_fail redis "$cfg" "$log" "no instruction total in $out"; return 0; }
-  if ! missing=$(cgwork_check_preload "$out"); then
-    cgwork_fail redis "$cfg" "$log" "the preloaded $missing never ran in redis-server"
-    return 0
-  fi
-  cgwork_shim_self "$out" "$cfg" "$CGW/redis.$cfg.$round.shim"
-  echo "$ir" >"$CGW/redis.$cfg.$round.ir"
-  echo "bench: cgwork redis $cfg round $round/$CGWORK_REDIS_ROUNDS: $ir instructions ($((SECONDS - t0)) s)" >&2
+  cgwork_collect redis "$cfg" "$log" "$out" "$CGW/redis.$cfg.$round" redis-server || return 0
+  echo "bench: cgwork redis $cfg round $round/$CGWORK_REDIS_ROUNDS: $(<"$CGW/redis.$cfg.$round.ir") instructions ($((SECONDS - t0)) s)" >&2
 }
 
 # cgwork_redis_rounds: CGWORK_REDIS_ROUNDS rounds over the redis configs, in declaration order
