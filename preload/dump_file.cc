@@ -31,30 +31,14 @@ DumpFileResult Fail(DumpFileResult r, const char* step, int err) {
   return r;
 }
 
-}  // namespace
+// Moves r->path on to the next sequence number, after a name was found taken.
+void NextName(const char* dir, unsigned long pid, DumpFileResult* r) {
+  FormatPath(r->path, sizeof(r->path), dir, "", pid,
+             g_next_seq.fetch_add(1, std::memory_order_relaxed), ".pb.gz");
+}
 
-DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
-  DumpFileResult r;
-  const unsigned long pid = static_cast<unsigned long>(getpid());
-  unsigned long seq = g_next_seq.fetch_add(1, std::memory_order_relaxed);
-  FormatPath(r.path, sizeof(r.path), dir, "", pid, seq, ".pb.gz");
-
-  struct rlimit limit;
-  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-      size > limit.rlim_cur) {
-    return Fail(r, "size limit (ulimit -f)", EFBIG);
-  }
-
-  char tmp[640];
-  FormatPath(tmp, sizeof(tmp), dir, ".", pid, seq, ".tmp");
-  int fd = -1;
-  if (FaultFailOpen()) {
-    errno = EIO;
-  } else {
-    fd = OpenOwnFd(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY, 0600);
-  }
-  if (fd < 0) return Fail(r, "open", errno);
-
+// Writes all of data to fd. 0, or the errno of the failed write (ENOSPC for a write of 0).
+int WriteAll(int fd, const char* data, size_t size) {
   size_t done = 0;
   while (done < size) {
     ssize_t n;
@@ -65,20 +49,85 @@ DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
       n = write(fd, data + done, size - done);
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : ENOSPC;
-      close(fd);
-      unlink(tmp);
-      return Fail(r, "write", err);
-    }
+    if (n <= 0) return n < 0 ? errno : ENOSPC;
     done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int OpenDumpFile(const char* path, int flags) {
+  if (FaultFailOpen()) {
+    errno = EIO;
+    return -1;
+  }
+  return OpenOwnFd(path, flags, 0600);
+}
+
+// errnos with which open(O_TMPFILE) says "not here" rather than "cannot write a file here": a
+// kernel before 3.11 (EISDIR), a file system without it (EOPNOTSUPP), a flag it rejects.
+bool TmpfileUnsupported(int err) { return err == EISDIR || err == EOPNOTSUPP || err == EINVAL; }
+
+enum class Outcome { kDone, kUnsupported };
+
+// The first choice: the bytes go to a file with no name (O_TMPFILE) that gets one only once it
+// is whole. A process that dies mid-dump (exit() while the interval thread writes, SIGKILL)
+// leaves nothing in the directory; a named temporary would stay behind. kUnsupported when this
+// kernel or file system cannot do it, or /proc is not there to name the file by: the caller
+// then takes the named temporary. Otherwise *r holds the result.
+Outcome WriteUnnamed(const char* dir, unsigned long pid, const char* data, size_t size,
+                     DumpFileResult* r) {
+  if (FaultNoTmpfile()) return Outcome::kUnsupported;
+  const int fd = OpenDumpFile(dir[0] != '\0' ? dir : ".", O_TMPFILE | O_WRONLY | O_NOCTTY);
+  if (fd < 0) {
+    if (TmpfileUnsupported(errno)) return Outcome::kUnsupported;
+    *r = Fail(*r, "open", errno);
+    return Outcome::kDone;
+  }
+  if (const int err = WriteAll(fd, data, size); err != 0) {
+    close(fd);  // the file had no name: closing it is all the clean-up there is
+    *r = Fail(*r, "write", err);
+    return Outcome::kDone;
+  }
+  char self[48];
+  RawFormat(self, sizeof(self), "/proc/self/fd/%d", fd);
+  // Publish under the first free sequence number; linkat never replaces an existing file.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (linkat(AT_FDCWD, self, AT_FDCWD, r->path, AT_SYMLINK_FOLLOW) == 0) {
+      close(fd);
+      r->ok = true;
+      return Outcome::kDone;
+    }
+    if (errno != EEXIST) break;
+    NextName(dir, pid, r);
+  }
+  const int err = errno;
+  close(fd);
+  // No /proc, or no hard links on this file system: the named temporary can still do it.
+  if (err == ENOENT || err == EPERM || err == EOPNOTSUPP || err == ENOSYS) {
+    return Outcome::kUnsupported;
+  }
+  *r = Fail(*r, "link", err);
+  return Outcome::kDone;
+}
+
+// The fallback: a fresh temporary name (O_CREAT|O_EXCL|O_NOFOLLOW: no symlink is followed,
+// nothing existing is touched), hard-linked to the final name once whole, then removed.
+DumpFileResult WriteNamed(const char* dir, unsigned long pid, unsigned long seq, const char* data,
+                          size_t size, DumpFileResult r) {
+  char tmp[640];
+  FormatPath(tmp, sizeof(tmp), dir, ".", pid, seq, ".tmp");
+  const int fd = OpenDumpFile(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY);
+  if (fd < 0) return Fail(r, "open", errno);
+  if (const int err = WriteAll(fd, data, size); err != 0) {
+    close(fd);
+    unlink(tmp);
+    return Fail(r, "write", err);
   }
   if (close(fd) != 0 && errno != EINTR) {
     const int err = errno;
     unlink(tmp);
     return Fail(r, "close", err);
   }
-  // Publish under the first free sequence number; never replace an existing file.
   for (int attempt = 0; attempt < 1000; ++attempt) {
     if (link(tmp, r.path) == 0) {
       unlink(tmp);
@@ -93,12 +142,28 @@ DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
       }
     }
     if (errno != EEXIST) break;
-    seq = g_next_seq.fetch_add(1, std::memory_order_relaxed);
-    FormatPath(r.path, sizeof(r.path), dir, "", pid, seq, ".pb.gz");
+    NextName(dir, pid, &r);
   }
   const int err = errno;
   unlink(tmp);
   return Fail(r, "link", err);
+}
+
+}  // namespace
+
+DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
+  DumpFileResult r;
+  const unsigned long pid = static_cast<unsigned long>(getpid());
+  const unsigned long seq = g_next_seq.fetch_add(1, std::memory_order_relaxed);
+  FormatPath(r.path, sizeof(r.path), dir, "", pid, seq, ".pb.gz");
+
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      size > limit.rlim_cur) {
+    return Fail(r, "size limit (ulimit -f)", EFBIG);
+  }
+  if (WriteUnnamed(dir, pid, data, size, &r) == Outcome::kDone) return r;
+  return WriteNamed(dir, pid, seq, data, size, r);
 }
 
 }  // namespace leaktrack

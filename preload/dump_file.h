@@ -1,10 +1,14 @@
 // Writing one dump to disk so that nobody ever sees half a file or loses one.
 //
-// The bytes go to a fresh temporary name (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: no symlink is
-// followed, nothing existing is touched), and are then hard-linked to the final name
-// leaktrack.<pid>.<seq>.pb.gz. link() never replaces an existing file, so a clash (pid reuse, a
-// file left by an earlier run) moves on to the next sequence number. The pid is read at dump
-// time, so a forked child never writes over its parent's files.
+// The bytes go to a file without a name (open(dir, O_TMPFILE), mode 0600), which is then
+// hard-linked to the final name leaktrack.<pid>.<seq>.pb.gz through /proc/self/fd. A process
+// that dies mid-dump (exit() while the interval thread writes, SIGKILL) leaves nothing behind.
+// Where O_TMPFILE or /proc is missing, the bytes go to a fresh temporary name instead
+// (.leaktrack.<pid>.<seq>.tmp, O_CREAT|O_EXCL|O_NOFOLLOW: no symlink is followed, nothing
+// existing is touched), linked the same way and removed; only there can a death mid-dump leave
+// the temporary. A link never replaces an existing file, so a clash (pid reuse, a file left by
+// an earlier run) moves on to the next sequence number. The pid is read at dump time, so a
+// forked child never writes over its parent's files.
 //
 // Before writing, the size is checked against RLIMIT_FSIZE: exceeding it would raise SIGXFSZ,
 // whose default action kills the process (TORTURE.md I5). A failure leaves no file behind and

@@ -22,6 +22,7 @@ std::atomic<uint64_t> g_write_count{0};
 uint64_t g_fail_open_nth = 0;
 uint64_t g_fail_write_nth = 0;
 uint64_t g_own_fd_stall_ms = 0;
+std::atomic<bool> g_no_tmpfile{false};
 
 void SleepMs(uint64_t ms) {
   struct timespec ts = {static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
@@ -52,9 +53,17 @@ void LoadFaultInjectionFromEnv() {
   if (ParseSize(getenv("LEAKTRACK_TEST_FORCE_BOOTSTRAP"), 1, 1 << 20, &n)) {
     ForceBootstrapForTesting(static_cast<long>(n));
   }
-  if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_OPEN"), 1, 1 << 20, &n)) g_fail_open_nth = n;
-  if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_WRITE"), 1, 1 << 20, &n)) g_fail_write_nth = n;
+  // Counted from the load, so that a test can load the same switch again.
+  if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_OPEN"), 1, 1 << 20, &n)) {
+    g_fail_open_nth = n;
+    g_open_count.store(0);
+  }
+  if (ParseSize(getenv("LEAKTRACK_TEST_FAIL_WRITE"), 1, 1 << 20, &n)) {
+    g_fail_write_nth = n;
+    g_write_count.store(0);
+  }
   if (ParseSize(getenv("LEAKTRACK_TEST_STALL_OWN_FD"), 1, 600000, &n)) g_own_fd_stall_ms = n;
+  if (ParseSize(getenv("LEAKTRACK_TEST_NO_TMPFILE"), 0, 1, &n)) g_no_tmpfile.store(n != 0);
 }
 
 void FaultMaybeStallInsert() {
@@ -70,6 +79,8 @@ void FaultMaybeStallOwnFd() {
 void FaultMaybeRaiseInUnwind() {
   if (g_unwind_signal != 0) raise(g_unwind_signal);
 }
+
+bool FaultNoTmpfile() { return g_no_tmpfile.load(std::memory_order_relaxed); }
 
 bool FaultFailOpen() {
   return g_fail_open_nth != 0 &&

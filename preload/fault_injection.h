@@ -9,6 +9,8 @@
 //   LEAKTRACK_TEST_FAIL_WRITE=<n>           the nth write() of a dump file fails with EIO
 //   LEAKTRACK_TEST_STALL_OWN_FD=<ms>        every file the shim opens for itself is held <ms> ms
 //                                           more (own_fd.h), so a test can look at the numbers
+//   LEAKTRACK_TEST_NO_TMPFILE=1             dump files take the named-temporary path, as on a file
+//                                           system without O_TMPFILE (0 switches it back)
 #pragma once
 
 namespace leaktrack {
@@ -21,6 +23,7 @@ void FaultMaybeRaiseInUnwind();
 bool FaultFailOpen();
 bool FaultFailWrite();
 void FaultMaybeStallOwnFd();
+bool FaultNoTmpfile();
 #else
 inline void LoadFaultInjectionFromEnv() {}
 inline void FaultMaybeStallInsert() {}
@@ -28,6 +31,7 @@ inline void FaultMaybeRaiseInUnwind() {}
 inline bool FaultFailOpen() { return false; }
 inline bool FaultFailWrite() { return false; }
 inline void FaultMaybeStallOwnFd() {}
+inline bool FaultNoTmpfile() { return false; }
 #endif
 
 }  // namespace leaktrack
