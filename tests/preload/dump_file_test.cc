@@ -36,19 +36,31 @@ class DumpFileTest : public ::testing::Test {
     if (f != nullptr) pclose(f);
     return n;
   }
+  // r wrote `size` bytes to a private file, and it is the only file in the directory (no
+  // temporary left behind).
+  void ExpectOnlyFile(const DumpFileResult& r, off_t size) {
+    ASSERT_TRUE(r.ok) << r.step << " " << r.error;
+    struct stat st;
+    ASSERT_EQ(stat(r.path, &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(st.st_size, size);
+    EXPECT_EQ(CountFiles(), 1);
+  }
+  void ExpectMissingDirectoryFailsAtOpen() {
+    const std::string missing = dir_ + "/does/not/exist";
+    const DumpFileResult r = WriteDumpFile(missing.c_str(), "x", 1);
+    EXPECT_FALSE(r.ok);
+    EXPECT_EQ(r.error, ENOENT);
+    EXPECT_STREQ(r.step, "open");
+  }
   std::string dir_;
 };
 
 TEST_F(DumpFileTest, WritesPrivateFileWithPidAndSequence) {
   const DumpFileResult r = WriteDumpFile(dir_.c_str(), "hello", 5);
-  ASSERT_TRUE(r.ok) << r.step << " " << r.error;
-  struct stat st;
-  ASSERT_EQ(stat(r.path, &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(st.st_size, 5);
+  ExpectOnlyFile(r, 5);
   const std::string prefix = dir_ + "/leaktrack." + std::to_string(getpid()) + ".";
   EXPECT_EQ(std::string(r.path).rfind(prefix, 0), 0u) << r.path;
-  EXPECT_EQ(CountFiles(), 1);  // no temporary left behind
   const DumpFileResult r2 = WriteDumpFile(dir_.c_str(), "again", 5);
   ASSERT_TRUE(r2.ok);
   EXPECT_STRNE(r.path, r2.path);
@@ -80,13 +92,7 @@ TEST_F(DumpFileTest, NeverOverwritesOrFollowsAnExistingName) {
   EXPECT_NE(access(victim.c_str(), F_OK), 0);     // the symlink was not followed
 }
 
-TEST_F(DumpFileTest, MissingDirectoryFailsCleanly) {
-  const std::string missing = dir_ + "/does/not/exist";
-  const DumpFileResult r = WriteDumpFile(missing.c_str(), "x", 1);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, ENOENT);
-  EXPECT_STREQ(r.step, "open");
-}
+TEST_F(DumpFileTest, MissingDirectoryFailsCleanly) { ExpectMissingDirectoryFailsAtOpen(); }
 
 TEST_F(DumpFileTest, FileSizeLimitIsCheckedBeforeWriting) {
   struct rlimit old;
@@ -123,13 +129,7 @@ class DumpFileBothPathsTest : public DumpFileTest, public ::testing::WithParamIn
 };
 
 TEST_P(DumpFileBothPathsTest, WritesWholeFileAndNothingElse) {
-  const DumpFileResult r = WriteDumpFile(dir_.c_str(), "hello", 5);
-  ASSERT_TRUE(r.ok) << r.step << " " << r.error;
-  struct stat st;
-  ASSERT_EQ(stat(r.path, &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_EQ(st.st_size, 5);
-  EXPECT_EQ(CountFiles(), 1);
+  ExpectOnlyFile(WriteDumpFile(dir_.c_str(), "hello", 5), 5);
 }
 
 TEST_P(DumpFileBothPathsTest, FailedWriteLeavesNoFile) {
@@ -144,13 +144,7 @@ TEST_P(DumpFileBothPathsTest, FailedWriteLeavesNoFile) {
   EXPECT_TRUE(WriteDumpFile(dir_.c_str(), "data", 4).ok);  // only the first write failed
 }
 
-TEST_P(DumpFileBothPathsTest, MissingDirectoryFailsAtOpen) {
-  const std::string missing = dir_ + "/does/not/exist";
-  const DumpFileResult r = WriteDumpFile(missing.c_str(), "x", 1);
-  EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error, ENOENT);
-  EXPECT_STREQ(r.step, "open");
-}
+TEST_P(DumpFileBothPathsTest, MissingDirectoryFailsAtOpen) { ExpectMissingDirectoryFailsAtOpen(); }
 
 INSTANTIATE_TEST_SUITE_P(Paths, DumpFileBothPathsTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
