@@ -67,6 +67,37 @@ int OpenDumpFile(const char* path, int flags) {
 // kernel before 3.11 (EISDIR), a file system without it (EOPNOTSUPP), a flag it rejects.
 bool TmpfileUnsupported(int err) { return err == EISDIR || err == EOPNOTSUPP || err == EINVAL; }
 
+// errnos with which link() says this file system has no hard links.
+bool NoHardLinks(int err) { return err == EPERM || err == EOPNOTSUPP || err == ENOSYS; }
+
+// One attempt to give a finished file the name `to` without replacing anything; true on success.
+using NameOnce = bool (*)(const char* from, const char* to);
+
+// A nameless file, through its /proc/self/fd entry.
+bool LinkFdPath(const char* from, const char* to) {
+  return linkat(AT_FDCWD, from, AT_FDCWD, to, AT_SYMLINK_FOLLOW) == 0;
+}
+
+// A named temporary: a hard link, or where there are none an exclusive rename, which gives the
+// same guarantee.
+bool LinkOrRename(const char* from, const char* to) {
+  if (link(from, to) == 0) return true;
+  if (!NoHardLinks(errno)) return false;
+  return syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 1 /* RENAME_NOREPLACE */) == 0;
+}
+
+// Names `from` r->path, moving on to the next sequence number while the name is taken (pid
+// reuse, a file left by an earlier run). 0, or the errno of the last attempt.
+int NameUnderFreeSequence(NameOnce name_once, const char* from, const char* dir,
+                          unsigned long pid, DumpFileResult* r) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    if (name_once(from, r->path)) return 0;
+    if (errno != EEXIST) return errno;
+    NextName(dir, pid, r);
+  }
+  return EEXIST;
+}
+
 enum class Outcome { kDone, kUnsupported };
 
 // The first choice: the bytes go to a file with no name (O_TMPFILE) that gets one only once it
@@ -90,22 +121,14 @@ Outcome WriteUnnamed(const char* dir, unsigned long pid, const char* data, size_
   }
   char self[48];
   RawFormat(self, sizeof(self), "/proc/self/fd/%d", fd);
-  // Publish under the first free sequence number; linkat never replaces an existing file.
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    if (linkat(AT_FDCWD, self, AT_FDCWD, r->path, AT_SYMLINK_FOLLOW) == 0) {
-      close(fd);
-      r->ok = true;
-      return Outcome::kDone;
-    }
-    if (errno != EEXIST) break;
-    NextName(dir, pid, r);
-  }
-  const int err = errno;
+  const int err = NameUnderFreeSequence(&LinkFdPath, self, dir, pid, r);
   close(fd);
-  // No /proc, or no hard links on this file system: the named temporary can still do it.
-  if (err == ENOENT || err == EPERM || err == EOPNOTSUPP || err == ENOSYS) {
-    return Outcome::kUnsupported;
+  if (err == 0) {
+    r->ok = true;
+    return Outcome::kDone;
   }
+  // No /proc, or no hard links on this file system: the named temporary can still do it.
+  if (err == ENOENT || NoHardLinks(err)) return Outcome::kUnsupported;
   *r = Fail(*r, "link", err);
   return Outcome::kDone;
 }
@@ -128,25 +151,11 @@ DumpFileResult WriteNamed(const char* dir, unsigned long pid, unsigned long seq,
     unlink(tmp);
     return Fail(r, "close", err);
   }
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    if (link(tmp, r.path) == 0) {
-      unlink(tmp);
-      r.ok = true;
-      return r;
-    }
-    if (errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS) {
-      // No hard links on this file system: an exclusive rename gives the same guarantee.
-      if (syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, r.path, 1 /* RENAME_NOREPLACE */) == 0) {
-        r.ok = true;
-        return r;
-      }
-    }
-    if (errno != EEXIST) break;
-    NextName(dir, pid, &r);
-  }
-  const int err = errno;
-  unlink(tmp);
-  return Fail(r, "link", err);
+  const int err = NameUnderFreeSequence(&LinkOrRename, tmp, dir, pid, &r);
+  unlink(tmp);  // the extra name after a link; after a rename it is already gone
+  if (err != 0) return Fail(r, "link", err);
+  r.ok = true;
+  return r;
 }
 
 }  // namespace
