@@ -1,8 +1,9 @@
 // See sampler.h.
 #include "sampler.h"
 
-#include <math.h>
 #include <time.h>
+
+#include "sample_math.h"
 
 namespace leaktrack {
 namespace {
@@ -31,7 +32,7 @@ uint64_t SeedFor(const ThreadState* ts) {
 int64_t DrawExponentialGap(uint64_t* rng, uint64_t mean) {
   // u is uniform in (0, 1]; -log(u) is Exponential(1).
   const double u = (static_cast<double>(NextRandom(rng) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-  const double gap = -log(u) * static_cast<double>(mean);
+  const double gap = NegLog(u) * static_cast<double>(mean);
   if (gap < 1.0) return 1;
   if (gap > 4.0e18) return static_cast<int64_t>(4.0e18);
   return static_cast<int64_t>(gap);
@@ -59,7 +60,7 @@ bool ShouldSampleSlow(ThreadState* ts, size_t size, uint64_t rate) {
 double SampleScale(uint64_t size, uint64_t rate) {
   if (rate <= 1) return 1.0;
   if (size == 0) return 0.0;
-  const double p = -expm1(-static_cast<double>(size) / static_cast<double>(rate));
+  const double p = OneMinusExpNeg(static_cast<double>(size) / static_cast<double>(rate));
   return p > 0 ? 1.0 / p : 0.0;
 }
 

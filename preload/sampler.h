@@ -36,7 +36,7 @@ inline bool ShouldSample(ThreadState* ts, size_t size, uint64_t rate) {
 int64_t DrawExponentialGap(uint64_t* rng, uint64_t mean);
 
 // The reciprocal of p(size) at this rate: how many allocations of this size one sample stands
-// for. 1 when rate <= 1. Uses libm's exp, which is async-signal-safe (pure computation).
+// for. 1 when rate <= 1. Pure arithmetic (sample_math.h): async-signal-safe.
 double SampleScale(uint64_t size, uint64_t rate);
 
 }  // namespace leaktrack

@@ -1,8 +1,7 @@
 // See site_counters.h.
 #include "site_counters.h"
 
-#include <math.h>
-
+#include "sample_math.h"
 #include "sampler.h"
 
 namespace leaktrack {
@@ -36,8 +35,8 @@ int SiteCounters::FindSlot(Site& site, uint64_t size, bool claim) {
 void SiteCounters::MixedWeight(uint64_t size, uint64_t* weight, uint64_t* bytes) const {
   // Rounded once here and nowhere else, so a free subtracts exactly what its allocation added.
   const double scale = SampleScale(size, rate_);
-  *weight = static_cast<uint64_t>(llround(scale * static_cast<double>(kWeightOne)));
-  *bytes = static_cast<uint64_t>(llround(scale * static_cast<double>(size)));
+  *weight = RoundNonNegative(scale * static_cast<double>(kWeightOne));
+  *bytes = RoundNonNegative(scale * static_cast<double>(size));
 }
 
 void SiteCounters::AddAlloc(uint32_t stack, uint64_t size) {
