@@ -11,6 +11,8 @@
 //                                           more (own_fd.h), so a test can look at the numbers
 //   LEAKTRACK_TEST_NO_TMPFILE=1             dump files take the named-temporary path, as on a file
 //                                           system without O_TMPFILE (0 switches it back)
+//   LEAKTRACK_TEST_CHECK_UNWIND=1           every stack walked from the caller's frame is walked
+//                                           again from the unwinder and must match (else abort)
 #pragma once
 
 namespace leaktrack {
@@ -24,6 +26,7 @@ bool FaultFailOpen();
 bool FaultFailWrite();
 void FaultMaybeStallOwnFd();
 bool FaultNoTmpfile();
+bool FaultCheckUnwind();
 #else
 inline void LoadFaultInjectionFromEnv() {}
 inline void FaultMaybeStallInsert() {}
@@ -32,6 +35,7 @@ inline bool FaultFailOpen() { return false; }
 inline bool FaultFailWrite() { return false; }
 inline void FaultMaybeStallOwnFd() {}
 inline bool FaultNoTmpfile() { return false; }
+inline bool FaultCheckUnwind() { return false; }
 #endif
 
 }  // namespace leaktrack

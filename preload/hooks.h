@@ -19,19 +19,23 @@
 #include "profiler.h"
 #include "real_alloc.h"
 #include "thread_state.h"
+#include "unwind.h"
 
 namespace leaktrack {
 
 // Slow paths, out of line (hooks.cc).
 // MallocSlow charges the countdown itself; MallocCountdownRanOut follows a CountDown that ran out.
-void* MallocSlow(size_t size);
-void* MallocCountdownRanOut(size_t size);
+// `caller`, when known, is the frame that called into the shim, for the stack walk (unwind.h).
+void* MallocSlow(size_t size, const CallerRegs* caller = nullptr);
+// An assembly entry stub on x86-64: it notes the registers of whoever called or jumped to it
+// (the program, when malloc tail-jumps here) and continues in C++ with them.
+void* MallocCountdownRanOut(size_t size) __asm__("leaktrack_malloc_countdown_ran_out");
 void FreeSlow(void* ptr);
-void OnCountdownExpired(void* p, size_t size);
+void OnCountdownExpired(void* p, size_t size, const CallerRegs* caller = nullptr);
 
 // Counts a fresh block (or a failed attempt, p == nullptr) against the thread's sampling
 // countdown; only when it runs out does the sampler decide and maybe record (sampler.h).
-inline void MaybeRecord(void* p, size_t size) {
+inline void MaybeRecord(void* p, size_t size, const CallerRegs* caller = nullptr) {
   ThreadState* ts = &tls_state;
   // Compared unsigned, as CountDown does: a size of 2^63 or more (a request that cannot be met)
   // runs the countdown out instead of wrapping it into a huge positive one, which would stop
@@ -41,7 +45,7 @@ inline void MaybeRecord(void* p, size_t size) {
     ts->bytes_until_sample = static_cast<int64_t>(left - size);
     return;
   }
-  OnCountdownExpired(p, size);
+  OnCountdownExpired(p, size, caller);
 }
 
 // Charges `size` bytes to the thread's sampling countdown. True while the countdown stays above

@@ -90,6 +90,7 @@ namespace {
 struct Sample {
   void* ptr;
   size_t size;
+  const CallerRegs* caller;
 };
 
 // The part of RecordAlloc that needs stack: runs on a side stack when one is free.
@@ -106,7 +107,8 @@ void RecordOnSideStack(void* arg) {
   // generation or a later one; one unloaded earlier has a smaller one (departed_mappings.h).
   const uint32_t generation = p.departed.generation();
   bool through_unloaded = false;
-  const int depth = CaptureStack(frames, p.config.depth, &truncated, &through_unloaded);
+  const int depth =
+      CaptureStack(frames, p.config.depth, &truncated, &through_unloaded, sample.caller);
   if (truncated) p.stats.truncated_stacks.fetch_add(1, std::memory_order_relaxed);
   if (depth == 0) p.stats.empty_stacks.fetch_add(1, std::memory_order_relaxed);
   // A stack through no address range that was ever unloaded resolves alike in every generation:
@@ -129,13 +131,13 @@ void RecordOnSideStack(void* arg) {
 
 }  // namespace
 
-void RecordAlloc(void* ptr, size_t size) {
+void RecordAlloc(void* ptr, size_t size, const CallerRegs* caller) {
   ScopedGuard guard;  // taken here, on the program's stack: GuardIsStale compares its frame
   const int saved_errno = errno;  // libunwind may clobber errno; malloc's caller must not see it
   g_profiler.live.PrefetchForInsert(ptr);
   g_profiler.stats.samples.fetch_add(1, std::memory_order_relaxed);
   CheckDumpSignalOwnership();
-  Sample sample{ptr, size};
+  Sample sample{ptr, size, caller};
   RunOnSideStack(&RecordOnSideStack, &sample);
   errno = saved_errno;
 }

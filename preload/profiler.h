@@ -18,6 +18,7 @@
 #include "site_counters.h"
 #include "stack_table.h"
 #include "thread_state.h"
+#include "unwind.h"
 
 namespace leaktrack {
 
@@ -56,9 +57,10 @@ bool EnsureProfilerInit();
 // Test-only: initialise from an explicit config (no environment, no signal handler).
 bool InitProfilerForTesting(const Config& config);
 
-// Records a sampled allocation: unwinds, interns, inserts. Call with the thread's guard NOT held
-// (it takes it). Never fails visibly: problems are counted in g_profiler.stats.
-void RecordAlloc(void* ptr, size_t size);
+// Records a sampled allocation: unwinds (from `caller`'s frame when given: CaptureStack),
+// interns, inserts. Call with the thread's guard NOT held (it takes it). Never fails visibly:
+// problems are counted in g_profiler.stats.
+void RecordAlloc(void* ptr, size_t size, const CallerRegs* caller = nullptr);
 
 // Fast check before RecordFree; true means "maybe sampled".
 inline bool MaybeSampled(const void* ptr) { return g_profiler.live.MaybeContains(ptr); }

@@ -27,11 +27,27 @@ void InitUnwinder();
 // captured and then cut, plus one to detect truncation.
 constexpr int kCaptureSlack = 9;
 
+// The registers a stack walk needs, as they were in the frame that called into the shim: the
+// return address it will resume at, its stack pointer after the return, and its rbp and rbx
+// (the registers libunwind's fast walk reads; the others it never needs). Noted by the entry
+// stub of the malloc slow path (hooks.cc), so that a walk can start there instead of here.
+struct CallerRegs {
+  uintptr_t ip;
+  uintptr_t sp;
+  uintptr_t bp;
+  uintptr_t bx;
+};
+
 // Captures up to max_depth caller frames (return address - 1, innermost first) into frames,
 // which must hold max_depth + kCaptureSlack entries (the raw unwind lands there first, so no
 // second buffer is needed on the stack). Returns the number captured; *truncated is set when the
 // stack was deeper than max_depth, *through_unloaded when a frame lies where a library was
 // unloaded (recycled_code.h; such a stack is walked without libunwind's frame cache).
-int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded);
+// With `caller` (whose frame must still be live: an ancestor of this call), the walk starts at
+// that frame and skips the shim's own frames between it and here, about 8 of the 13 frames of
+// a typical sample; any frames of ours it starts in are cut as usual. Without it, or when the
+// fast walk from there fails, the walk starts here.
+int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded,
+                 const CallerRegs* caller = nullptr);
 
 }  // namespace leaktrack

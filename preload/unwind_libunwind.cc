@@ -5,18 +5,28 @@
 #include <libunwind.h>
 #include <link.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
 
 #include "unwind.h"
 
+#include "fault_injection.h"
 #include "own_fd.h"
+#include "raw_log.h"
 #include "recycled_code.h"
 #include "side_stack.h"
 
 extern "C" const ElfW(Ehdr) __ehdr_start;  // provided by the linker: our own ELF header, mapped
+
+// libunwind's fast frame walk, the one unw_backtrace runs (src/x86_64/Gtrace.c): internal, but
+// linked into us. It follows its per-thread frame cache from the cursor's frame outwards and
+// stores each caller's address, not the starting frame's own.
+extern "C" int _ULx86_64_tdep_trace(unw_cursor_t* cursor, void** buffer, int* size)
+    __attribute__((visibility("hidden")));
 
 namespace leaktrack {
 namespace {
@@ -106,9 +116,54 @@ int CutOwnFrames(uint64_t* frames, int n, int max_depth, bool* truncated) {
   return depth;
 }
 
+// unw_backtrace's walk, started at the caller's frame instead of the current one. The context
+// holds what unw_backtrace's own holds (libunwind's getcontext_trace: rip, rsp, rbp, rbx; the
+// fast walk reads nothing else). Returns -1 when the fast walk cannot go all the way (a frame
+// without usable unwind rules), as unw_backtrace would then fall back to a full unw_step walk;
+// our caller falls back to unw_backtrace itself, which does the same.
+int WalkFromCaller(const CallerRegs& caller, void** buffer, int size) {
+  unw_context_t context;
+  context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(caller.ip);
+  context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(caller.sp);
+  context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(caller.bp);
+  context.uc_mcontext.gregs[REG_RBX] = static_cast<greg_t>(caller.bx);
+  unw_cursor_t cursor;
+  if (size < 2 || unw_init_local(&cursor, &context) < 0) return -1;
+  buffer[0] = reinterpret_cast<void*>(caller.ip);  // the walk stores callers only
+  int n = size - 1;
+  if (_ULx86_64_tdep_trace(&cursor, buffer + 1, &n) < 0) return -1;
+  return n + 1;
+}
+
+// The walk from the caller's frame and the walk from here, cut, must agree frame for frame
+// (LEAKTRACK_TEST_CHECK_UNWIND, test builds only). A difference is a wrong stack in every
+// profile, so it is fatal there: the test that runs real programs with the check fails loudly.
+void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth) {
+  uint64_t* full = static_cast<uint64_t*>(
+      __builtin_alloca((max_depth + kCaptureSlack) * sizeof(uint64_t)));
+  bool truncated = false;
+  const int full_depth = CutOwnFrames(
+      full, unw_backtrace(reinterpret_cast<void**>(full), max_depth + kCaptureSlack), max_depth,
+      &truncated);
+  bool same = full_depth == depth;
+  for (int i = 0; same && i < depth; ++i) same = full[i] == frames[i];
+  static std::atomic<bool> announced{false};  // so a test can tell that checks ran at all
+  if (same && !announced.exchange(true, std::memory_order_relaxed)) {
+    RawLog("LEAKTRACK_TEST_CHECK_UNWIND: checking walks from the caller (the first: %d frames)",
+           depth);
+  }
+  if (same) return;
+  RawLog("LEAKTRACK_TEST_CHECK_UNWIND: the walk from the caller found %d frames, the full "
+         "walk %d; first frames 0x%lx and 0x%lx",
+         depth, full_depth, depth > 0 ? static_cast<unsigned long>(frames[0]) : 0ul,
+         full_depth > 0 ? static_cast<unsigned long>(full[0]) : 0ul);
+  abort();
+}
+
 }  // namespace
 
-int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded) {
+int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded,
+                 const CallerRegs* caller) {
   *through_unloaded = false;
   if (g_unwinder_state.load(std::memory_order_acquire) != 2) {
     InitUnwinder();
@@ -116,8 +171,10 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
   }
   static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
   void** raw = reinterpret_cast<void**>(frames);
-  int depth = CutOwnFrames(frames, unw_backtrace(raw, max_depth + kCaptureSlack), max_depth,
-                           truncated);
+  const int n = caller != nullptr ? WalkFromCaller(*caller, raw, max_depth + kCaptureSlack) : -1;
+  int depth = CutOwnFrames(frames, n >= 0 ? n : unw_backtrace(raw, max_depth + kCaptureSlack),
+                           max_depth, truncated);
+  if (n >= 0 && FaultCheckUnwind()) CheckWalkFromCaller(frames, depth, max_depth);
   if (!g_recycled_code.AnyIn(frames, depth)) return depth;
   // The cached walk went through code that was unloaded: walk again without the cache.
   depth = CutOwnFrames(frames, UncachedBacktrace(raw, max_depth + kCaptureSlack), max_depth,

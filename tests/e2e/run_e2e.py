@@ -236,6 +236,41 @@ def case_bad_config(shim, fixture, workdir):
     check("LEAKTRACK_RATE" in lines[0] and "LEAKTRACK_SIGNAL" in lines[1], f"stderr: {lines}")
 
 
+CHECKED = "LEAKTRACK_TEST_CHECK_UNWIND: checking walks from the caller"
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def walk_checked(label, r):
+    """The run exited 0 and its walks from the caller were checked (the shim aborts on a
+    mismatch, so a clean exit means every checked walk agreed)."""
+    check(r.returncode == 0, f"{label}: rc {r.returncode}, stderr {r.stderr[-2000:]!r}")
+    check(CHECKED in r.stderr, f"{label}: no walk from the caller was checked: {r.stderr!r}")
+
+
+def case_walk_from_caller(shim, fixture, workdir):
+    """A sample's stack walked from the frame that called malloc (hooks.cc's entry stub) is the
+    stack the full walk from inside the shim finds, frame for frame (the shim checks each one
+    and aborts on a difference: LEAKTRACK_TEST_CHECK_UNWIND, test builds only). Programs: every
+    entry point at -O0 with frame pointers (whole depth, and cut to 3 frames so every stack is
+    truncated), optimised code without frame pointers on 4 threads (python3), and a C++
+    compiler's deep recursive stacks (cc1plus, reached through exec)."""
+    env = {"LEAKTRACK_TEST_CHECK_UNWIND": "1", "LEAKTRACK_RATE": "1"}
+    walk_checked("fixture sites", run(shim, fixture, ["sites"], env, workdir))
+    walk_checked("fixture sites, depth 3",
+                 run(shim, fixture, ["sites"], dict(env, LEAKTRACK_DEPTH="3"), workdir))
+    threads = ("import json, threading\n"
+               "def work():\n"
+               "    for i in range(5000): json.dumps({'a': [i] * 10, 'b': str(i) * 5})\n"
+               "ts = [threading.Thread(target=work) for _ in range(4)]\n"
+               "[t.start() for t in ts]; [t.join() for t in ts]\n")
+    r = run(shim, "/usr/bin/python3", ["-c", threads], dict(env, LEAKTRACK_RATE="256"), workdir)
+    walk_checked("python3, 4 threads", r)
+    source = os.path.join(SOURCE_DIR, "bench", "workloads", "compile_input.cc")
+    r = run(shim, "g++", ["-O1", "-fsyntax-only", source], dict(env, LEAKTRACK_RATE="16384"),
+            workdir)
+    walk_checked("g++ -fsyntax-only", r)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
