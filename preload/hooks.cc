@@ -72,52 +72,19 @@ void* MallocSlow(size_t size, const CallerRegs* caller) {
   return p;
 }
 
-// MallocCountdownRanOut continues here, with the registers of the frame that called it.
-extern "C" __attribute__((used)) void* leaktrack_malloc_countdown_ran_out_from(
-    size_t size, uintptr_t caller_sp, uintptr_t caller_bp, uintptr_t caller_bx) {
-  // CountDown left old - size behind. The decision does not need it (an expired countdown is
-  // redrawn, a first one drawn), and 0 is what "not started" reads as: MaybeRecord finds it run
-  // out again, and a call the bootstrap pool serves leaves it so, for the next call to come back.
-  tls_state.bytes_until_sample = 0;
-  const CallerRegs caller{*reinterpret_cast<const uintptr_t*>(caller_sp - 8), caller_sp,
-                          caller_bp, caller_bx};
-  return MallocSlow(size, &caller);
-}
-
-// malloc reaches MallocCountdownRanOut by a jump (operator new by a call), so on entry the
-// stack holds the return address into its caller, and rbp and rbx are still the caller's: the
-// registers a stack walk starts from. Noting them here lets a sample's walk start in the program
-// instead of walking (and then cutting) the ~8 frames of our own below it: a third fewer
-// instructions per sample. Only the slow path pays the three instructions. The CFI is the
-// default (return address at the CFA - 8), which is exact for a stub that never moves rsp.
-#if defined(__x86_64__)
-asm(R"(
-  .text
-  .globl leaktrack_malloc_countdown_ran_out
-  .hidden leaktrack_malloc_countdown_ran_out
-  .type leaktrack_malloc_countdown_ran_out, @function
-leaktrack_malloc_countdown_ran_out:
-  .cfi_startproc
-  leaq 8(%rsp), %rsi
-  movq %rbp, %rdx
-  movq %rbx, %rcx
-  jmp leaktrack_malloc_countdown_ran_out_from
-  .cfi_endproc
-  .size leaktrack_malloc_countdown_ran_out, .-leaktrack_malloc_countdown_ran_out
-)");
-#else
-void* MallocCountdownRanOut(size_t size) {
-  tls_state.bytes_until_sample = 0;
-  return MallocSlow(size);
-}
-#endif
-
 void FreeSlow(void* ptr) {
   MaybeForget(ptr);
   g_free_entry.load(std::memory_order_acquire)(ptr);  // pool blocks and resolution handled there
 }
 
-void* CallocSlow(size_t n, size_t size) {
+namespace {
+
+// The stubs below pass the caller's stack pointer (just above the return address), rbp and rbx.
+CallerRegs CallerAt(uintptr_t sp, uintptr_t bp, uintptr_t bx) {
+  return CallerRegs{*reinterpret_cast<const uintptr_t*>(sp - 8), sp, bp, bx};
+}
+
+void* CallocSlowFrom(size_t n, size_t size, const CallerRegs* caller) {
   if (UseBootstrap()) {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) {
@@ -127,11 +94,11 @@ void* CallocSlow(size_t n, size_t size) {
     return BootstrapAlloc(total, 16);  // pool memory is static, hence already zero
   }
   void* p = g_real.calloc(n, size);
-  if (p != nullptr) MaybeRecord(p, n * size);  // no overflow: calloc succeeded
+  if (p != nullptr) MaybeRecord(p, n * size, caller);  // no overflow: calloc succeeded
   return p;
 }
 
-void* ReallocSlow(void* ptr, size_t size) {
+void* ReallocSlowFrom(void* ptr, size_t size, const CallerRegs* caller) {
   if (ptr != nullptr && InBootstrapPool(ptr)) {
     // Move out of the pool into the real heap; the pool block is simply abandoned.
     void* fresh = HookMalloc(size == 0 ? 1 : size);
@@ -165,9 +132,63 @@ void* ReallocSlow(void* ptr, size_t size) {
   if (p == nullptr && size != 0 && was_sampled) {
     RestoreSampled(ptr, block);  // failed: the old block is still live and still ours
   }
-  MaybeRecord(p, size);
+  MaybeRecord(p, size, caller);
   return p;
 }
+
+}  // namespace
+
+// The slow paths that malloc, calloc and realloc jump to (operator new calls the first) are
+// entered through the stubs below. On entry the stack holds the return address into the
+// caller, and rbp and rbx are still the caller's: the registers a stack walk starts from.
+// Passing them on lets a sample's walk start in the program instead of walking (and then
+// cutting) the ~8 frames of our own below it: a third fewer instructions per sample
+// (CaptureStack). Only the slow paths pay the three instructions. Each continuation takes them
+// after its own arguments, hence the registers named per stub. The CFI is the default (return
+// address at CFA - 8), which is exact for a stub that never moves rsp.
+extern "C" __attribute__((used)) void* leaktrack_malloc_countdown_ran_out_from(
+    size_t size, uintptr_t sp, uintptr_t bp, uintptr_t bx) {
+  // CountDown left old - size behind. The decision does not need it (an expired countdown is
+  // redrawn, a first one drawn), and 0 is what "not started" reads as: MaybeRecord finds it run
+  // out again, and a call the bootstrap pool serves leaves it so, for the next call to come back.
+  tls_state.bytes_until_sample = 0;
+  const CallerRegs caller = CallerAt(sp, bp, bx);
+  return MallocSlow(size, &caller);
+}
+
+extern "C" __attribute__((used)) void* leaktrack_calloc_slow_from(size_t n, size_t size,
+                                                                  uintptr_t sp, uintptr_t bp,
+                                                                  uintptr_t bx) {
+  const CallerRegs caller = CallerAt(sp, bp, bx);
+  return CallocSlowFrom(n, size, &caller);
+}
+
+extern "C" __attribute__((used)) void* leaktrack_realloc_slow_from(void* ptr, size_t size,
+                                                                   uintptr_t sp, uintptr_t bp,
+                                                                   uintptr_t bx) {
+  const CallerRegs caller = CallerAt(sp, bp, bx);
+  return ReallocSlowFrom(ptr, size, &caller);
+}
+
+#if defined(__x86_64__)
+#define LEAKTRACK_CALLER_STUB(stub, next, sp_reg, bp_reg, bx_reg)                      \
+  asm(".text\n.globl " #stub "\n.hidden " #stub "\n.type " #stub ", @function\n" #stub \
+      ":\n.cfi_startproc\n"                                                             \
+      "leaq 8(%rsp), %" #sp_reg "\nmovq %rbp, %" #bp_reg "\nmovq %rbx, %" #bx_reg "\n" \
+      "jmp " #next "\n.cfi_endproc\n.size " #stub ", .-" #stub "\n")
+LEAKTRACK_CALLER_STUB(leaktrack_malloc_countdown_ran_out, leaktrack_malloc_countdown_ran_out_from,
+                      rsi, rdx, rcx);
+LEAKTRACK_CALLER_STUB(leaktrack_calloc_slow, leaktrack_calloc_slow_from, rdx, rcx, r8);
+LEAKTRACK_CALLER_STUB(leaktrack_realloc_slow, leaktrack_realloc_slow_from, rdx, rcx, r8);
+#undef LEAKTRACK_CALLER_STUB
+#else
+void* MallocCountdownRanOut(size_t size) {
+  tls_state.bytes_until_sample = 0;
+  return MallocSlow(size);
+}
+void* CallocSlow(size_t n, size_t size) { return CallocSlowFrom(n, size, nullptr); }
+void* ReallocSlow(void* ptr, size_t size) { return ReallocSlowFrom(ptr, size, nullptr); }
+#endif
 
 void* HookReallocarray(void* ptr, size_t n, size_t size) {
   // reallocarray is realloc with an overflow check. glibc's own calls realloc through the PLT,

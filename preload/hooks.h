@@ -27,8 +27,8 @@ namespace leaktrack {
 // MallocSlow charges the countdown itself; MallocCountdownRanOut follows a CountDown that ran out.
 // `caller`, when known, is the frame that called into the shim, for the stack walk (unwind.h).
 void* MallocSlow(size_t size, const CallerRegs* caller = nullptr);
-// An assembly entry stub on x86-64: it notes the registers of whoever called or jumped to it
-// (the program, when malloc tail-jumps here) and continues in C++ with them.
+// An assembly entry stub on x86-64 (hooks.cc): it notes the registers of whoever called or
+// jumped to it (the program, when malloc tail-jumps here) and continues in C++ with them.
 void* MallocCountdownRanOut(size_t size) __asm__("leaktrack_malloc_countdown_ran_out");
 void FreeSlow(void* ptr);
 void OnCountdownExpired(void* p, size_t size, const CallerRegs* caller = nullptr);
@@ -104,8 +104,9 @@ inline void HookFree(void* ptr) {
   g_free_entry.load(std::memory_order_relaxed)(ptr);  // free(NULL) too: the real free's business
 }
 
-void* CallocSlow(size_t n, size_t size);
-void* ReallocSlow(void* ptr, size_t size);
+// Assembly entry stubs too, like MallocCountdownRanOut.
+void* CallocSlow(size_t n, size_t size) __asm__("leaktrack_calloc_slow");
+void* ReallocSlow(void* ptr, size_t size) __asm__("leaktrack_realloc_slow");
 
 // calloc and realloc count down before the real call too, and end in a tail call when nothing
 // else is needed: the countdown does not run out, and (realloc) the old block is neither

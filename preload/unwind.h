@@ -30,7 +30,8 @@ constexpr int kCaptureSlack = 9;
 // The registers a stack walk needs, as they were in the frame that called into the shim: the
 // return address it will resume at, its stack pointer after the return, and its rbp and rbx
 // (the registers libunwind's fast walk reads; the others it never needs). Noted by the entry
-// stub of the malloc slow path (hooks.cc), so that a walk can start there instead of here.
+// stubs of the malloc, calloc and realloc slow paths (hooks.cc), so that a walk can start there
+// instead of here.
 struct CallerRegs {
   uintptr_t ip;
   uintptr_t sp;
