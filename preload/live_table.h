@@ -75,7 +75,17 @@ class LiveTable {
 
   // Fast negative test for free(): false means "certainly not in the table".
   bool MaybeContains(const void* ptr) const {
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+    // A compare in memory and a branch on its flags: one instruction fewer on every free than
+    // the movzbl + test that GCC makes of a relaxed atomic load (it never folds one into cmp).
+    // A one-byte read is atomic on x86-64 all the same. The sanitizer builds keep the atomic
+    // load below, which they can see.
+    bool nonzero;
+    asm("cmpb $0, %1" : "=@ccne"(nonzero) : "m"(filter_[FilterIndex(ptr)]));
+    return nonzero;
+#else
     return filter_[FilterIndex(ptr)].load(std::memory_order_relaxed) != 0;
+#endif
   }
 
   // Removes ptr if present and returns what Insert was given for it.
