@@ -1,17 +1,14 @@
 // Address ranges where code was unmapped by dlclose, for the unwinder (TORTURE.md G4).
 //
-// unw_backtrace keeps a per-thread frame cache keyed by instruction address alone, and
-// libunwind 1.6.2 never invalidates it (unw_flush_cache does not reach it; only a rehash drops
-// entries). Once a library is unloaded, another one can be loaded at the same address and the
-// cached rules of the old code would be applied to the new code: wrong callers or a cut stack.
-// We cannot reach into other threads' caches, so the unwinder instead checks the frames of every
-// fast walk against these ranges and redoes the walk without the cache when one falls inside.
-// The profiler also interns a stack that touches none of them with generation 0: its addresses
-// have had one owner so far, so it resolves alike in every generation (departed_mappings.h).
+// The profiler interns a stack that touches none of them with generation 0: its addresses have
+// had one owner so far, so it resolves alike in every generation (departed_mappings.h). (The
+// unwinder's frame caches, keyed by address alone, are emptied on unload instead:
+// ForgetCachedUnwindRules in unwind.h.)
 //
 // A conservative set: ranges only ever grow or get added, never shrink or disappear, so a
 // reader never misses a range that was published before it started. When all slots are used,
-// the last slot is widened to cover the new range (more slow walks, never a wrong one).
+// the last slot is widened to cover the new range (more stacks keyed by generation, never a
+// wrong one).
 // Writers are dlclose callers (serialised by a spin flag held for a few stores, never across a
 // call); readers are lock-free. Static storage: nothing to set up, valid before start-up ends.
 #pragma once

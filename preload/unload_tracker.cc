@@ -13,6 +13,7 @@
 #include "proc_maps.h"
 #include "profiler.h"
 #include "recycled_code.h"
+#include "unwind.h"
 
 namespace leaktrack {
 namespace {
@@ -134,6 +135,7 @@ void RecordDepartures(Snapshot* s) {
     if (o.still_loaded || o.n_segments == 0) continue;
     for (uint32_t k = 0; k < o.n_segments; ++k)
       g_recycled_code.Add(o.segments[k].start, o.segments[k].limit);
+    ForgetCachedUnwindRules();
     if (!tracked) continue;
     const char* path = AbsolutePath(s, s->names + o.name);
     char build_id[65] = "";

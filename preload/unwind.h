@@ -43,12 +43,17 @@ struct CallerRegs {
 // which must hold max_depth + kCaptureSlack entries (the raw unwind lands there first, so no
 // second buffer is needed on the stack). Returns the number captured; *truncated is set when the
 // stack was deeper than max_depth, *through_unloaded when a frame lies where a library was
-// unloaded (recycled_code.h; such a stack is walked without libunwind's frame cache).
+// unloaded (recycled_code.h).
 // With `caller` (whose frame must still be live: an ancestor of this call), the walk starts at
 // that frame and skips the shim's own frames between it and here, about 8 of the 13 frames of
 // a typical sample; any frames of ours it starts in are cut as usual. Without it, or when the
 // fast walk from there fails, the walk starts here.
 int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded,
                  const CallerRegs* caller = nullptr);
+
+// Called after dlclose unmapped code: every thread's cache of frame rules (libunwind's, keyed by
+// address alone) is emptied before its next walk, so that code loaded later at the same address
+// is not walked with the old code's rules (TORTURE.md G4). Thread-safe; lock-free.
+void ForgetCachedUnwindRules();
 
 }  // namespace leaktrack

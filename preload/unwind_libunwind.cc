@@ -22,6 +22,12 @@
 
 extern "C" const ElfW(Ehdr) __ehdr_start;  // provided by the linker: our own ELF header, mapped
 
+// Read by our patched libunwind (third_party/libunwind_trace_cache_generation.patch) each time a
+// thread's frame cache is used: a cache filled in an older generation is emptied first.
+extern "C" {
+__attribute__((visibility("hidden"))) unsigned long leaktrack_unwind_code_generation = 0;
+}
+
 // libunwind's fast frame walk, the one unw_backtrace runs (src/x86_64/Gtrace.c): internal, but
 // linked into us. It follows its per-thread frame cache from the cursor's frame outwards and
 // stores each caller's address, not the starting frame's own.
@@ -56,24 +62,6 @@ TextRange ExecutableRange(const char* base) {
     if (e > r.end) r.end = e;
   }
   return r;
-}
-
-// unw_backtrace without its per-thread frame cache: a plain unw_step walk, which looks every
-// frame's unwind rules up afresh (no register-state cache either: UNW_CACHE_NONE). Used when
-// the cached walk went through a range where a library was unloaded (recycled_code.h); its
-// stale entries would apply the old library's rules to whatever is mapped there now.
-// noinline: its context and cursor must not add to unw_backtrace's on the program's stack.
-__attribute__((noinline)) int UncachedBacktrace(void** buffer, int size) {
-  unw_context_t context;
-  unw_cursor_t cursor;
-  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) < 0) return 0;
-  int n = 0;
-  while (n < size && unw_step(&cursor) > 0) {
-    unw_word_t ip;
-    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0) break;
-    buffer[n++] = reinterpret_cast<void*>(ip);
-  }
-  return n;
 }
 
 }  // namespace
@@ -175,12 +163,12 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
   int depth = CutOwnFrames(frames, n >= 0 ? n : unw_backtrace(raw, max_depth + kCaptureSlack),
                            max_depth, truncated);
   if (n >= 0 && FaultCheckUnwind()) CheckWalkFromCaller(frames, depth, max_depth);
-  if (!g_recycled_code.AnyIn(frames, depth)) return depth;
-  // The cached walk went through code that was unloaded: walk again without the cache.
-  depth = CutOwnFrames(frames, UncachedBacktrace(raw, max_depth + kCaptureSlack), max_depth,
-                       truncated);
   *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
+}
+
+void ForgetCachedUnwindRules() {
+  __atomic_fetch_add(&leaktrack_unwind_code_generation, 1, __ATOMIC_RELEASE);
 }
 
 }  // namespace leaktrack

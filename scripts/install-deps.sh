@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config patch
   libdw-dev libelf-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libjemalloc2 libgoogle-perftools-dev

@@ -9,6 +9,9 @@
 #  - --disable-conservative-checks: stack reads are validated only when DWARF unwinding fails and
 #    libunwind falls back to guessing (frame-chain), so a normal unwind issues no system call;
 #  - force_include.h renames the two libc calls it must not make directly (see there);
+#  - libunwind_trace_cache_generation.patch lets us empty unw_backtrace's per-thread frame cache
+#    after dlclose (see there); it is applied once, right after extraction (a changed patch
+#    needs a fresh build tree);
 #  - no C++-exception support, no ptrace/coredump/setjmp parts, no shared library.
 # The tarball is Debian's orig tarball, pinned by hash. Offline builds pass the path of a local
 # copy: -DLEAKTRACK_LIBUNWIND_TARBALL=/path/libunwind_1.6.2.orig.tar.gz.
@@ -24,6 +27,7 @@ set(lt_unwind_prefix ${CMAKE_BINARY_DIR}/third_party/libunwind)
 set(lt_unwind_cflags
   "-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-stack-protector -DNDEBUG")
 set(lt_unwind_force_include ${CMAKE_CURRENT_LIST_DIR}/libunwind_force_include.h)
+set(lt_unwind_patch ${CMAKE_CURRENT_LIST_DIR}/libunwind_trace_cache_generation.patch)
 
 # A local copy is used alone (CMake refuses a path inside a list of URLs); a URL gets
 # snapshot.debian.org as the fallback for when the pool has moved on.
@@ -42,6 +46,8 @@ ExternalProject_Add(libunwind_static
   PREFIX ${lt_unwind_prefix}
   SOURCE_DIR ${lt_unwind_prefix}/src/libunwind
   BUILD_IN_SOURCE TRUE
+  # Skipped when it is already in (it reverses cleanly): a re-run of this step must not fail.
+  PATCH_COMMAND sh -c "patch -p1 -R -s -f --dry-run -i '${lt_unwind_patch}' >/dev/null 2>&1 || patch -p1 -s -f -i '${lt_unwind_patch}'"
   # configure probes functions by linking, so the renames are only applied to the real build.
   CONFIGURE_COMMAND <SOURCE_DIR>/configure --quiet --enable-static --disable-shared --disable-conservative-checks --disable-cxx-exceptions
     --disable-coredump --disable-ptrace --disable-setjmp --disable-minidebuginfo
