@@ -127,6 +127,7 @@ const char* AbsolutePath(Snapshot* s, const char* name) {
 }
 
 void RecordDepartures(Snapshot* s) {
+  ForgetCachedUnwindRules();  // first: code was unmapped, and new code may already be mapped there
   uint32_t generation = 0;
   const bool tracked = g_profiler.departed.Advance(&generation);
   dl_iterate_phdr(&MarkStillLoaded, s);
@@ -135,7 +136,6 @@ void RecordDepartures(Snapshot* s) {
     if (o.still_loaded || o.n_segments == 0) continue;
     for (uint32_t k = 0; k < o.n_segments; ++k)
       g_recycled_code.Add(o.segments[k].start, o.segments[k].limit);
-    ForgetCachedUnwindRules();
     if (!tracked) continue;
     const char* path = AbsolutePath(s, s->names + o.name);
     char build_id[65] = "";
