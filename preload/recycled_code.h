@@ -1,4 +1,4 @@
-// Address ranges where code was unmapped by dlclose, for the unwinder (TORTURE.md G4).
+// Address ranges where code was unmapped by dlclose, for keying stacks (TORTURE.md G4).
 //
 // The profiler interns a stack that touches none of them with generation 0: its addresses have
 // had one owner so far, so it resolves alike in every generation (departed_mappings.h). (The

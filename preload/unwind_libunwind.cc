@@ -104,6 +104,15 @@ int CutOwnFrames(uint64_t* frames, int n, int max_depth, bool* truncated) {
   return depth;
 }
 
+// unw_backtrace from here, our own leading frames cut. Always inlined: a frame of its own would
+// be one more of ours in the walk than kCaptureSlack allows for.
+__attribute__((always_inline)) inline int WalkFromHere(uint64_t* frames, int max_depth,
+                                                       bool* truncated) {
+  return CutOwnFrames(frames,
+                      unw_backtrace(reinterpret_cast<void**>(frames), max_depth + kCaptureSlack),
+                      max_depth, truncated);
+}
+
 // unw_backtrace's walk, started at the caller's frame instead of the current one. The context
 // holds what unw_backtrace's own holds (libunwind's getcontext_trace: rip, rsp, rbp, rbx; the
 // fast walk reads nothing else). Returns -1 when the fast walk cannot go all the way (a frame
@@ -130,9 +139,7 @@ void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth) {
   uint64_t* full = static_cast<uint64_t*>(
       __builtin_alloca((max_depth + kCaptureSlack) * sizeof(uint64_t)));
   bool truncated = false;
-  const int full_depth = CutOwnFrames(
-      full, unw_backtrace(reinterpret_cast<void**>(full), max_depth + kCaptureSlack), max_depth,
-      &truncated);
+  const int full_depth = WalkFromHere(full, max_depth, &truncated);
   bool same = full_depth == depth;
   for (int i = 0; same && i < depth; ++i) same = full[i] == frames[i];
   static std::atomic<bool> announced{false};  // so a test can tell that checks ran at all
@@ -158,10 +165,11 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
     if (g_unwinder_state.load(std::memory_order_acquire) != 2) return 0;
   }
   static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
-  void** raw = reinterpret_cast<void**>(frames);
-  const int n = caller != nullptr ? WalkFromCaller(*caller, raw, max_depth + kCaptureSlack) : -1;
-  int depth = CutOwnFrames(frames, n >= 0 ? n : unw_backtrace(raw, max_depth + kCaptureSlack),
-                           max_depth, truncated);
+  const int n = caller != nullptr ? WalkFromCaller(*caller, reinterpret_cast<void**>(frames),
+                                                   max_depth + kCaptureSlack)
+                                  : -1;
+  const int depth = n >= 0 ? CutOwnFrames(frames, n, max_depth, truncated)
+                           : WalkFromHere(frames, max_depth, truncated);
   if (n >= 0 && FaultCheckUnwind()) CheckWalkFromCaller(frames, depth, max_depth);
   *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
