@@ -23,7 +23,7 @@ uint64_t g_fail_open_nth = 0;
 uint64_t g_fail_write_nth = 0;
 uint64_t g_own_fd_stall_ms = 0;
 std::atomic<bool> g_no_tmpfile{false};
-std::atomic<bool> g_check_unwind{false};
+std::atomic<int> g_check_unwind{0};
 
 void SleepMs(uint64_t ms) {
   struct timespec ts = {static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
@@ -65,7 +65,9 @@ void LoadFaultInjectionFromEnv() {
   }
   if (ParseSize(getenv("LEAKTRACK_TEST_STALL_OWN_FD"), 1, 600000, &n)) g_own_fd_stall_ms = n;
   if (ParseSize(getenv("LEAKTRACK_TEST_NO_TMPFILE"), 0, 1, &n)) g_no_tmpfile.store(n != 0);
-  if (ParseSize(getenv("LEAKTRACK_TEST_CHECK_UNWIND"), 0, 1, &n)) g_check_unwind.store(n != 0);
+  if (ParseSize(getenv("LEAKTRACK_TEST_CHECK_UNWIND"), 0, 2, &n)) {
+    g_check_unwind.store(static_cast<int>(n));
+  }
 }
 
 void FaultMaybeStallInsert() {
@@ -84,7 +86,7 @@ void FaultMaybeRaiseInUnwind() {
 
 bool FaultNoTmpfile() { return g_no_tmpfile.load(std::memory_order_relaxed); }
 
-bool FaultCheckUnwind() { return g_check_unwind.load(std::memory_order_relaxed); }
+int FaultCheckUnwind() { return g_check_unwind.load(std::memory_order_relaxed); }
 
 bool FaultFailOpen() {
   return g_fail_open_nth != 0 &&

@@ -12,7 +12,10 @@
 //   LEAKTRACK_TEST_NO_TMPFILE=1             dump files take the named-temporary path, as on a file
 //                                           system without O_TMPFILE (0 switches it back)
 //   LEAKTRACK_TEST_CHECK_UNWIND=1           every stack walked from the caller's frame is walked
-//                                           again from the unwinder and must match (else abort)
+//                                           again from the unwinder and must match (else abort);
+//                                           set for every torture and service run of `make test`
+//   LEAKTRACK_TEST_CHECK_UNWIND=2           the same, and the first agreeing walk says so on
+//                                           stderr (for the test that must see checks ran)
 #pragma once
 
 namespace leaktrack {
@@ -26,7 +29,7 @@ bool FaultFailOpen();
 bool FaultFailWrite();
 void FaultMaybeStallOwnFd();
 bool FaultNoTmpfile();
-bool FaultCheckUnwind();
+int FaultCheckUnwind();
 #else
 inline void LoadFaultInjectionFromEnv() {}
 inline void FaultMaybeStallInsert() {}
@@ -35,7 +38,7 @@ inline bool FaultFailOpen() { return false; }
 inline bool FaultFailWrite() { return false; }
 inline void FaultMaybeStallOwnFd() {}
 inline bool FaultNoTmpfile() { return false; }
-inline bool FaultCheckUnwind() { return false; }
+inline int FaultCheckUnwind() { return 0; }
 #endif
 
 }  // namespace leaktrack

@@ -254,7 +254,7 @@ def case_walk_from_caller(shim, fixture, workdir):
     entry point at -O0 with frame pointers (whole depth, and cut to 3 frames so every stack is
     truncated), optimised code without frame pointers on 4 threads (python3), and a C++
     compiler's deep recursive stacks (cc1plus, reached through exec)."""
-    env = {"LEAKTRACK_TEST_CHECK_UNWIND": "1", "LEAKTRACK_RATE": "1"}
+    env = {"LEAKTRACK_TEST_CHECK_UNWIND": "2", "LEAKTRACK_RATE": "1"}  # 2: and say it ran
     walk_checked("fixture sites", run(shim, fixture, ["sites"], env, workdir))
     walk_checked("fixture sites, depth 3",
                  run(shim, fixture, ["sites"], dict(env, LEAKTRACK_DEPTH="3"), workdir))

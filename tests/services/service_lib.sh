@@ -59,7 +59,10 @@ lt_wait_port() {  # port seconds
 lt_env() {
   if [[ $1 == shim ]]; then
     mkdir -p "$2/dumps"
-    echo "LD_PRELOAD=$LT_SHIM LEAKTRACK_INTERVAL=0.1 LEAKTRACK_DIR=$2/dumps"
+    # LEAKTRACK_TEST_CHECK_UNWIND: the test build checks every sample's walk from the caller
+    # against the full walk and aborts on a difference; other builds never read it.
+    echo "LD_PRELOAD=$LT_SHIM LEAKTRACK_INTERVAL=0.1 LEAKTRACK_DIR=$2/dumps" \
+      "LEAKTRACK_TEST_CHECK_UNWIND=1"
   fi
 }
 

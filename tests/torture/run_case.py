@@ -216,6 +216,10 @@ def snapshot(root, skip_dirs):
     return snap
 
 
+def fi_enabled(a):
+    return a.fi_enabled in ("1", "ON", "TRUE", "YES")
+
+
 def filter_shim_lines(data):
     lines = data.decode(errors="replace").splitlines(keepends=True)
     return ("".join(l for l in lines if not l.startswith(SHIM_PREFIX)),
@@ -412,7 +416,7 @@ def skip_reason(run):
 
 def main():
     a = parse_args()
-    if a.needs_fi and a.fi_enabled not in ("1", "ON", "TRUE", "YES"):
+    if a.needs_fi and not fi_enabled(a):
         finish(a, "skip", "needs a shim built with -DLEAKTRACK_FAULT_INJECTION=ON")
     if not os.path.exists(a.shim):
         finish(a, "fail", f"shim not found at {a.shim}")
@@ -437,6 +441,10 @@ def main():
             env["TORTURE_SHIM"] = "1"
             if a.rate != "default":
                 env["LEAKTRACK_RATE"] = a.rate
+            if fi_enabled(a):
+                # Every sample's walk from the caller is checked against the full walk (the
+                # shim aborts on a difference): the whole matrix doubles as that test.
+                env["LEAKTRACK_TEST_CHECK_UNWIND"] = "1"
             env.update({k: expand(v, cwd, dumps) for k, v in kv_list(a.shim_env).items()})
         preload += [expand(p, cwd, dumps) for p in a.preload_after]
         if preload:
