@@ -1,11 +1,14 @@
 // See dump_trigger.h.
 #include "dump_trigger.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 
 #include <atomic>
@@ -37,6 +40,55 @@ const char* SignalName(int sig, char* buf, int cap) {
   }
   RawFormat(buf, cap, "signal %d", sig);
   return buf;
+}
+
+// True when the main program was linked by Go (its build ID note: owner "Go", type 4). A Go
+// program with cgo loads the shim, but its runtime installs a handler for every signal and
+// passes on none that another process sends, so no choice of LEAKTRACK_SIGNAL helps there.
+// Reads the program headers the kernel mapped (auxv), so no lock, file or allocation.
+bool MainProgramIsGo() {
+  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
+  const size_t count = getauxval(AT_PHNUM);
+  if (phdr == nullptr) return false;
+  uintptr_t bias = 0;
+  bool have_bias = false;
+  for (size_t i = 0; i < count; ++i) {
+    if (phdr[i].p_type == PT_PHDR) {
+      bias = reinterpret_cast<uintptr_t>(phdr) - phdr[i].p_vaddr;
+      have_bias = true;
+    }
+  }
+  if (!have_bias) return false;
+  for (size_t i = 0; i < count; ++i) {
+    if (phdr[i].p_type != PT_NOTE) continue;
+    const uintptr_t align = phdr[i].p_align == 8 ? 8 : 4;
+    const uintptr_t end = bias + phdr[i].p_vaddr + phdr[i].p_memsz;
+    uintptr_t at = bias + phdr[i].p_vaddr;
+    while (at + sizeof(ElfW(Nhdr)) <= end) {
+      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+      const uintptr_t name = at + sizeof(ElfW(Nhdr));
+      const uintptr_t desc = (name + note->n_namesz + align - 1) & ~(align - 1);
+      if (note->n_type == 4 && note->n_namesz == 4 && name + 4 <= end &&
+          memcmp(reinterpret_cast<const void*>(name), "Go\0\0", 4) == 0) {
+        return true;
+      }
+      at = (desc + note->n_descsz + align - 1) & ~(align - 1);
+    }
+  }
+  return false;
+}
+
+// Why the program's owning the dump signal turns dumps on signal off, and what to do instead.
+void LogSignalTaken(const char* what, int sig) {
+  char name[32];
+  if (MainProgramIsGo()) {
+    RawLog("%s is taken by the Go runtime, which keeps every signal; dumps on signal are off "
+           "(use LEAKTRACK_INTERVAL=<seconds> or LEAKTRACK_AT_EXIT=1)",
+           SignalName(sig, name, sizeof(name)));
+    return;
+  }
+  RawLog("%s is taken by the program%s; dumps on signal are off (set LEAKTRACK_SIGNAL to a "
+         "free signal, e.g. RTMIN+3)", SignalName(sig, name, sizeof(name)), what);
 }
 
 bool WriteOneDump() {
@@ -127,10 +179,7 @@ bool IsOurHandler(const struct sigaction& sa) {
 void NoteTaken(int sig) {
   if (!g_handler_ours.exchange(false, std::memory_order_relaxed)) return;
   if (g_logged_taken.exchange(true, std::memory_order_relaxed)) return;
-  char name[32];
-  RawLog("%s is taken by the program (it installed its own handler); dumps on signal are off "
-         "(set LEAKTRACK_SIGNAL to a free signal, e.g. RTMIN+3)",
-         SignalName(sig, name, sizeof(name)));
+  LogSignalTaken(" (it installed its own handler)", sig);
 }
 
 void NoteHandedBack(int sig) {
@@ -193,8 +242,7 @@ void InstallDumpTriggers() {
     char name[32];
     if (RealSigaction(c.signal, nullptr, &old) == 0 &&
         ((old.sa_flags & SA_SIGINFO) != 0 || old.sa_handler != SIG_DFL)) {
-      RawLog("%s is taken by the program; dumps on signal are off (set LEAKTRACK_SIGNAL to a "
-             "free signal, e.g. RTMIN+3)", SignalName(c.signal, name, sizeof(name)));
+      LogSignalTaken("", c.signal);
     } else {
       struct sigaction sa;
       memset(&sa, 0, sizeof(sa));
