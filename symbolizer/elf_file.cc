@@ -22,17 +22,23 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-// Scans one note buffer for NT_GNU_BUILD_ID.
-std::string BuildIdFromNotes(Elf_Data* data) {
+// The Go linker's build ID note: owner "Go" (written "Go\0\0", namesz 4), type 4
+// (cmd/link's ELF_NOTE_GOBUILDID_TAG).
+constexpr uint32_t kGoBuildIdNote = 4;
+
+// Scans one note buffer for NT_GNU_BUILD_ID (kept in *build_id if still empty) and Go's note.
+void ScanNotes(Elf_Data* data, std::string* build_id, bool* is_go) {
   size_t offset = 0, name_off, desc_off;
   GElf_Nhdr nhdr;
   while ((offset = gelf_getnote(data, offset, &nhdr, &name_off, &desc_off)) > 0) {
     const char* base = static_cast<const char*>(data->d_buf);
     if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
-        memcmp(base + name_off, "GNU", 4) == 0)
-      return Hex(reinterpret_cast<const unsigned char*>(base + desc_off), nhdr.n_descsz);
+        memcmp(base + name_off, "GNU", 4) == 0 && build_id->empty())
+      *build_id = Hex(reinterpret_cast<const unsigned char*>(base + desc_off), nhdr.n_descsz);
+    if (nhdr.n_type == kGoBuildIdNote && nhdr.n_namesz == 4 &&
+        memcmp(base + name_off, "Go\0\0", 4) == 0)
+      *is_go = true;
   }
-  return "";
 }
 
 }  // namespace
@@ -68,8 +74,8 @@ Result<std::unique_ptr<ElfFile>> ElfFile::Open(const std::string& path) {
     if (gelf_getshdr(scn, &sh) == nullptr) continue;
     const char* name = elf_strptr(f->elf_, shstrndx, sh.sh_name);
     if (name == nullptr) continue;
-    if (sh.sh_type == SHT_NOTE && f->build_id_.empty()) {
-      if (Elf_Data* d = elf_getdata(scn, nullptr)) f->build_id_ = BuildIdFromNotes(d);
+    if (sh.sh_type == SHT_NOTE) {
+      if (Elf_Data* d = elf_getdata(scn, nullptr)) ScanNotes(d, &f->build_id_, &f->is_go_);
     } else if (strcmp(name, ".gnu_debuglink") == 0) {
       Elf_Data* d = elf_getdata(scn, nullptr);
       if (d && d->d_size > 0)

@@ -43,6 +43,9 @@ class ElfFile {
   bool has_interp() const { return has_interp_; }
   // True if a .debug_info section with contents exists (not SHT_NOBITS).
   bool has_dwarf() const { return has_dwarf_; }
+  // True for a program the Go linker made (its build ID note). Its runtime installs a handler
+  // for every signal and passes on none that another process sends (even with cgo).
+  bool is_go() const { return is_go_; }
   const std::vector<LoadSegment>& load_segments() const { return segments_; }
   const std::vector<std::string>& needed() const { return needed_; }
 
@@ -62,6 +65,7 @@ class ElfFile {
   bool is_dyn_ = false;
   bool has_interp_ = false;
   bool has_dwarf_ = false;
+  bool is_go_ = false;
   std::vector<LoadSegment> segments_;
   std::vector<std::string> needed_;
 };

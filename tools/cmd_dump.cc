@@ -5,8 +5,9 @@
 // signal's default action would kill a process without the shim), read LEAKTRACK_DIR and
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
-// the name means the file is whole). The dump is then symbolized (unless --raw) and written
-// atomically.
+// the name means the file is whole). A Go program gets no signal (its runtime keeps them all);
+// its next LEAKTRACK_INTERVAL dump is the answer. The dump is then symbolized (unless --raw)
+// and written atomically.
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "symbolizer/elf_file.h"
 #include "symbolizer/gzip_io.h"
 #include "symbolizer/profile_rewriter.h"
 #include "tools/cli.h"
@@ -33,7 +35,8 @@ const char kHelp[] =
     "\n"
     "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so) write a\n"
     "heap dump by sending its dump signal, waits for the new file, symbolizes it and writes\n"
-    "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written.\n"
+    "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written. A Go program keeps\n"
+    "every signal: it must run with LEAKTRACK_INTERVAL, and its next periodic dump is taken.\n"
     "\n"
     "  -o FILE          output path\n"
     "  --raw            copy the dump without symbolizing\n"
@@ -151,12 +154,30 @@ int DumpCommand(int argc, char** argv, int first) {
   if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
     dir = it->second[0] == '/' ? it->second : cwd + "/" + it->second;
   if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
+  // A Go program (a cgo one, since the shim is loaded) never passes on a signal another process
+  // sends: its runtime installs a handler for every signal and keeps them. So no signal: the
+  // answer is its next periodic dump, if it makes them.
+  double wait = timeout;
+  const Result<std::unique_ptr<ElfFile>> exe = ElfFile::Open(proc + "/exe");
+  const bool is_go = exe.ok() && exe.value()->is_go();
+  if (is_go) {
+    auto it = env.value().find("LEAKTRACK_INTERVAL");
+    double every;
+    if (it == env.value().end() || !ParseSeconds(it->second, &every) || every <= 0)
+      return Fail(kCmd, "process " + pid_arg + " is a Go program, whose runtime keeps every "
+                        "signal, so it cannot be asked for a dump; restart it with "
+                        "LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run --interval S')");
+    fprintf(stderr, "leaktrack dump: process %s is a Go program, whose runtime keeps every "
+            "signal; waiting for its next periodic dump (LEAKTRACK_INTERVAL=%s)\n",
+            pid_arg.c_str(), it->second.c_str());
+    wait = every + timeout;
+  }
 
   std::set<uint64_t> before = ListDumps(dir, pid);
-  if (kill(pid, signo) != 0)
+  if (!is_go && kill(pid, signo) != 0)
     return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
   auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+                  std::chrono::milliseconds(static_cast<int64_t>(wait * 1000));
   uint64_t seq = 0;
   bool found = false;
   while (!found) {
@@ -170,7 +191,10 @@ int DumpCommand(int argc, char** argv, int first) {
       if (kill(pid, 0) != 0 && errno == ESRCH)
         return Fail(kCmd, "process " + pid_arg + " exited before writing a dump", kExitFailure);
       char buf[64];
-      snprintf(buf, sizeof buf, "%g", timeout);
+      snprintf(buf, sizeof buf, "%g", wait);
+      if (is_go)
+        return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s, although the program "
+                          "runs with LEAKTRACK_INTERVAL", kExitTimeout);
       return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s: the program has probably "
                         "replaced the " + SignalName(signo) + " handler; restart it with "
                         "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
