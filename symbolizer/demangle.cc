@@ -3,7 +3,9 @@
 
 #include <cxxabi.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 namespace leaktrack {
 namespace {
@@ -57,21 +59,218 @@ std::string DropTemplateArgs(const std::string& s) {
   return depth == 0 ? out : s;
 }
 
+// Template arguments dropped from a name that may open with a Rust qualified self ("<X as
+// Trait>::f", "<X>::f"): that head is kept, with its own arguments dropped, since it names
+// whose method this is.
+std::string DropTemplateArgsKeepingSelf(const std::string& s) {
+  if (s.empty() || s[0] != '<') return DropTemplateArgs(s);
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '<') ++depth;
+    if (s[i] == '>' && --depth == 0)
+      return "<" + DropTemplateArgs(s.substr(1, i - 1)) + ">" + DropTemplateArgs(s.substr(i + 1));
+  }
+  return DropTemplateArgs(s);
+}
+
+// A demangled function template instance starts with its return type
+// ("std::_MakeUniq::__single_object std::make_unique"): keeps what follows the last space that
+// is outside brackets and before any "operator" (whose own name may hold spaces).
+std::string DropReturnType(const std::string& s) {
+  size_t cut = std::string::npos;
+  int depth = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '(' || c == '<' || c == '[' || c == '{') ++depth;
+    if ((c == ')' || c == '>' || c == ']' || c == '}') && depth > 0) --depth;
+    if (depth != 0) continue;
+    if (s.compare(i, 8, "operator") == 0 && (i == 0 || s[i - 1] == ' ' || s[i - 1] == ':')) break;
+    if (c == ' ') cut = i;
+  }
+  if (cut == std::string::npos || cut + 1 >= s.size()) return s;
+  return s.substr(cut + 1);
+}
+
+// Rust's legacy mangling is Itanium's with '$'-escapes in identifiers and a trailing hash
+// ("_ZN5alloc3vec16Vec$LT$T$GT$4push17h0123456789abcdefE"); this undoes both on the demangled
+// text: "alloc::vec::Vec<T>::push".
+bool IsRustLegacy(const std::string& symbol) {
+  static const size_t kTail = 20;  // "17h" + 16 hex digits + "E"
+  if (symbol.size() < 4 + kTail || symbol.compare(0, 3, "_ZN") != 0 || symbol.back() != 'E')
+    return false;
+  size_t h = symbol.size() - kTail;
+  if (symbol.compare(h, 3, "17h") != 0) return false;
+  for (size_t i = h + 3; i < symbol.size() - 1; ++i)
+    if (!isxdigit(static_cast<unsigned char>(symbol[i]))) return false;
+  return true;
+}
+
+std::string UnescapeRustLegacy(const std::string& demangled) {
+  std::string s = demangled;
+  // The hash: "::h" + 16 hex digits at the end.
+  if (s.size() > 19 && s.compare(s.size() - 19, 3, "::h") == 0) s.resize(s.size() - 19);
+  static const struct { const char* from; const char* to; } kEscapes[] = {
+      {"$SP$", "@"}, {"$BP$", "*"}, {"$RF$", "&"}, {"$LT$", "<"}, {"$GT$", ">"},
+      {"$LP$", "("}, {"$RP$", ")"}, {"$C$", ","}};
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == '.' && i + 1 < s.size() && s[i + 1] == '.') {
+      out += "::";
+      i += 2;
+      continue;
+    }
+    if (s[i] == '_' && i + 1 < s.size() && s[i + 1] == '$' && (i == 0 || s[i - 1] == ':')) {
+      ++i;  // an identifier that starts with an escape is written with a leading '_'
+      continue;
+    }
+    if (s[i] == '$') {
+      bool done = false;
+      for (const auto& e : kEscapes) {
+        size_t n = strlen(e.from);
+        if (s.compare(i, n, e.from) == 0) {
+          out += e.to;
+          i += n;
+          done = true;
+          break;
+        }
+      }
+      if (done) continue;
+      // $uXX$: one character by its hex code.
+      size_t end = s.find('$', i + 1);
+      if (end != std::string::npos && s[i + 1] == 'u' && end - i - 2 >= 1 && end - i - 2 <= 6) {
+        out += static_cast<char>(strtol(s.substr(i + 2, end - i - 2).c_str(), nullptr, 16));
+        i = end + 1;
+        continue;
+      }
+    }
+    out += s[i++];
+  }
+  return out;
+}
+
+// Rust's v0 mangling ("_R..."), the subset that spells a plain path: crate roots ('C'), nested
+// names ('N'), optionally inside one generic instance ('I', whose arguments are dropped like
+// template arguments). Impl paths, types and back references are left to pprof's demangler
+// (it demangles a name that equals its system_name) and return "".
+class RustV0Reader {
+ public:
+  explicit RustV0Reader(const std::string& s) : s_(s) {}
+
+  std::string PlainPath() {
+    if (s_.compare(0, 2, "_R") != 0) return "";
+    pos_ = 2;
+    if (Peek() == 'I') ++pos_;
+    std::string out;
+    return Path(&out, 0) ? out : "";
+  }
+
+  // The crate the symbol's leading path starts in, following impl and qualified paths too.
+  std::string Crate() {
+    if (s_.compare(0, 2, "_R") != 0) return "";
+    pos_ = 2;
+    for (int steps = 0; steps < 64 && pos_ < s_.size(); ++steps) {
+      switch (s_[pos_]) {
+        case 'N': pos_ += 2; break;
+        case 'I': ++pos_; break;
+        case 'M': case 'X': ++pos_; SkipDisambiguator(); break;
+        case 'Y':  // <Type as Trait>: a primitive type's impl belongs to the trait's crate
+          ++pos_;
+          if (pos_ < s_.size() && s_[pos_] >= 'a' && s_[pos_] <= 'z') ++pos_;
+          break;
+        case 'C': {
+          ++pos_;
+          SkipDisambiguator();
+          std::string ident;
+          return Ident(&ident) ? ident : "";
+        }
+        default: return "";
+      }
+    }
+    return "";
+  }
+
+ private:
+  char Peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
+
+  void SkipDisambiguator() {
+    if (Peek() != 's') return;
+    size_t end = s_.find('_', pos_);
+    pos_ = end == std::string::npos ? s_.size() : end + 1;
+  }
+
+  bool Ident(std::string* out) {
+    if (Peek() == 'u') return false;  // punycode: leave it to pprof
+    size_t n = 0, start = pos_;
+    while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_])))
+      n = n * 10 + static_cast<size_t>(s_[pos_++] - '0');
+    if (pos_ == start || n > s_.size()) return false;
+    if (Peek() == '_') ++pos_;
+    if (pos_ + n > s_.size()) return false;
+    *out = s_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+
+  bool Path(std::string* out, int depth) {
+    if (depth > 64) return false;
+    char c = Peek();
+    ++pos_;
+    if (c == 'C') {
+      SkipDisambiguator();
+      return Ident(out);
+    }
+    if (c != 'N' || pos_ >= s_.size()) return false;
+    const char ns = s_[pos_++];
+    if (!Path(out, depth + 1)) return false;
+    SkipDisambiguator();
+    std::string ident;
+    if (!Ident(&ident)) return false;
+    if (ns == 'C') {
+      *out += "::{closure}";
+    } else if (ns >= 'a' && ns <= 'z') {
+      *out += "::" + ident;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  const std::string& s_;
+  size_t pos_ = 0;
+};
+
 }  // namespace
 
 std::string ShortDisplayName(const std::string& symbol) {
+  if (symbol.rfind("_R", 0) == 0) {
+    std::string path = RustV0Reader(symbol).PlainPath();
+    return path.empty() ? symbol : path;
+  }
   if (symbol.rfind("_Z", 0) != 0) {
     // DWARF names of template instances carry their arguments ("call_once<main()::<lambda()> >").
     if (symbol.find('<') == std::string::npos) return symbol;
-    std::string out = DropTemplateArgs(symbol);
+    std::string out = DropTemplateArgsKeepingSelf(symbol);
     return out.empty() ? symbol : out;
   }
   int status = 0;
   char* demangled = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
   if (status != 0 || demangled == nullptr) return symbol;
-  std::string out = DropTemplateArgs(DropParameters(demangled));
+  std::string text = demangled;
   free(demangled);
+  if (IsRustLegacy(symbol)) text = UnescapeRustLegacy(text);
+  std::string out = DropReturnType(DropTemplateArgsKeepingSelf(DropParameters(text)));
+  while (!out.empty() && out.back() == ' ') out.pop_back();  // "operator< <T>" lost its "<T>"
   return out.empty() ? symbol : out;
+}
+
+}  // namespace leaktrack
+
+namespace leaktrack {
+
+std::string RustV0Crate(const std::string& symbol) { return RustV0Reader(symbol).Crate(); }
+
+bool IsRustSymbol(const std::string& symbol) {
+  return symbol.rfind("_R", 0) == 0 || IsRustLegacy(symbol);
 }
 
 }  // namespace leaktrack

@@ -184,5 +184,45 @@ TEST(DemangleTest, ShortNames) {
   EXPECT_EQ(ShortDisplayName("_Znot_mangled"), "_Znot_mangled");
 }
 
+TEST(DemangleTest, FunctionTemplatesLoseTheirReturnType) {
+  // std::__detail::_MakeUniq<Conn>::__single_object std::make_unique<Conn>()
+  EXPECT_EQ(ShortDisplayName("_ZSt11make_uniqueI4ConnJEENSt8__detail9_MakeUniqIT_E15__single_objectEDpOT0_"),
+            "std::make_unique");
+  EXPECT_EQ(ShortDisplayName("_Z3barIiEvT_"), "bar");                   // void bar<int>(int)
+  EXPECT_EQ(ShortDisplayName("_ZltI3FooEbRKT_S3_"), "operator<");       // bool operator< <Foo>
+  EXPECT_EQ(ShortDisplayName("_ZNK3FoocviEv"), "Foo::operator int");   // a space of its own
+  EXPECT_EQ(ShortDisplayName("_Znwm"), "operator new");
+  EXPECT_EQ(ShortDisplayName("_ZN12_GLOBAL__N_13fooEv"), "(anonymous namespace)::foo");
+}
+
+// Symbols as rustc 1.95 wrote them (legacy for the program and some of std, v0 for the rest).
+TEST(DemangleTest, RustLegacySymbolsLoseEscapesAndHash) {
+  EXPECT_EQ(ShortDisplayName("_ZN4leak12open_session17h797cb2b64cb13a0fE"), "leak::open_session");
+  EXPECT_EQ(ShortDisplayName("_ZN5alloc7raw_vec20RawVecInner$LT$A$GT$15try_allocate_in17heb5df3bad6b80af4E"),
+            "alloc::raw_vec::RawVecInner::try_allocate_in");
+  EXPECT_EQ(ShortDisplayName("_ZN63_$LT$u8$u20$as$u20$alloc..vec..spec_from_elem..SpecFromElem$GT$9from_elem17h26831fed84a0894cE"),
+            "<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem");
+  EXPECT_EQ(ShortDisplayName("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h71acb6ed29efb28bE"),
+            "std::rt::lang_start::{{closure}}");
+  EXPECT_TRUE(IsRustSymbol("_ZN4leak12open_session17h797cb2b64cb13a0fE"));
+  EXPECT_FALSE(IsRustSymbol("_ZN3svc5Cache6InsertEm"));
+}
+
+TEST(DemangleTest, RustV0PlainPathsAreSpelledOut) {
+  EXPECT_EQ(ShortDisplayName("_RNvNtCslNYArtu3iFV_5alloc5alloc5alloc"), "alloc::alloc::alloc");
+  EXPECT_EQ(ShortDisplayName("_RINvNtCsjrHSEGnQ3l9_3std5panic12catch_unwindNCNvNtB4_2rt19lang_start_internal0iEB4_"),
+            "std::panic::catch_unwind");  // generic arguments dropped, like template arguments
+  EXPECT_EQ(ShortDisplayName("_RNCNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal0B5_"),
+            "std::rt::lang_start_internal::{closure}");
+  // An inherent impl is left to pprof's own demangler (name == system_name).
+  const std::string impl = "_RNvMNtCslNYArtu3iFV_5alloc5allocNtB2_6Global10alloc_impl";
+  EXPECT_EQ(ShortDisplayName(impl), impl);
+  EXPECT_EQ(RustV0Crate(impl), "alloc");
+  EXPECT_EQ(RustV0Crate("_RNvXs_NtCslNYArtu3iFV_5alloc5allocNtB4_6GlobalNtNtCsgEmfK2I1SDS_4core5alloc9Allocator8allocate"),
+            "alloc");
+  EXPECT_EQ(RustV0Crate("_RNvNtCs1234_4leak4main"), "leak");
+  EXPECT_EQ(RustV0Crate("_ZN3foo3barE"), "");
+}
+
 }  // namespace
 }  // namespace leaktrack
