@@ -1,5 +1,5 @@
-// `leaktrack dump PID [-o FILE] [--raw] [--timeout S] [--debug-dir D]`: ask a running process
-// for a heap dump and fetch it.
+// `leaktrack dump PID [-o FILE] [--raw] [--all-frames] [--timeout S] [--debug-dir D]`: ask a
+// running process for a heap dump and fetch it.
 //
 // Owns the handshake with the shim: check /proc/PID/maps for libleaktrack.so first (the dump
 // signal's default action would kill a process without the shim), read LEAKTRACK_DIR and
@@ -24,6 +24,7 @@
 #include "symbolizer/elf_file.h"
 #include "symbolizer/gzip_io.h"
 #include "symbolizer/profile_rewriter.h"
+#include "symbolizer/runtime_frames.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -31,7 +32,8 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack dump PID [-o FILE] [--raw] [--timeout S] [--debug-dir DIR]...\n"
+    "usage: leaktrack dump PID [-o FILE] [--raw] [--all-frames] [--timeout S]\n"
+    "                          [--debug-dir DIR]...\n"
     "\n"
     "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so) write a\n"
     "heap dump by sending its dump signal, waits for the new file, symbolizes it and writes\n"
@@ -40,6 +42,7 @@ const char kHelp[] =
     "\n"
     "  -o FILE          output path\n"
     "  --raw            copy the dump without symbolizing\n"
+    "  --all-frames     keep the standard libraries' frames (see leaktrack symbolize --help)\n"
     "  --timeout S      seconds to wait for the dump (default 10)\n"
     "  --debug-dir DIR  extra debug-file root for symbolization (repeatable)\n"
     "\n"
@@ -96,7 +99,7 @@ int DumpCommand(int argc, char** argv, int first) {
     return kExitOk;
   }
   std::string pid_arg, out, value;
-  bool raw = false;
+  bool raw = false, all_frames = false;
   double timeout = 10;
   std::vector<std::string> debug_dirs;
   ArgReader args(argc, argv, first);
@@ -107,6 +110,8 @@ int DumpCommand(int argc, char** argv, int first) {
       out = value;
     } else if (args.Flag("--raw")) {
       raw = true;
+    } else if (args.Flag("--all-frames")) {
+      all_frames = true;
     } else if (args.Option("--timeout", &value, &missing)) {
       if (missing || !ParseSeconds(value, &timeout))
         return Fail(kCmd, "--timeout needs a number of seconds", kExitUsage);
@@ -218,6 +223,7 @@ int DumpCommand(int argc, char** argv, int first) {
     SymbolizeReport report = SymbolizeProfile(&profile.value(), &cache);
     for (const std::string& w : report.warnings)
       fprintf(stderr, "leaktrack dump: warning: %s\n", w.c_str());
+    if (!all_frames) FoldRuntimeFrames(&profile.value());
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
     if (!s.ok()) return Fail(kCmd, s.error());
   }

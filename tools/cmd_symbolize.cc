@@ -1,4 +1,5 @@
-// `leaktrack symbolize IN [-o OUT] [--debug-dir D]...`: raw dump -> symbolized profile.
+// `leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir D]...`: raw dump -> symbolized
+// profile.
 //
 // Owns the command-line surface only; the work is symbolizer/profile_rewriter. Warnings about
 // single mappings (missing binary, build-ID mismatch) go to stderr, one line each, and do not
@@ -9,6 +10,7 @@
 
 #include "symbolizer/gzip_io.h"
 #include "symbolizer/profile_rewriter.h"
+#include "symbolizer/runtime_frames.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -16,14 +18,18 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack symbolize IN [-o OUT] [--debug-dir DIR]...\n"
+    "usage: leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir DIR]...\n"
     "\n"
     "Adds function names, source files, line numbers and inlined frames to the raw heap\n"
     "dump IN, using each mapping's binary (checked by build ID) and its DWARF, separate debug\n"
     "files (DIR/.build-id/xx/rest.debug, /usr/lib/debug, .gnu_debuglink) or, without DWARF,\n"
     "the ELF symbol table. The result opens in go tool pprof without the binaries.\n"
+    "Allocations made through the standard libraries (std::vector, std::string, strdup, Rust's\n"
+    "Vec, String, HashMap) are charged to the program's function that called them, as Go's\n"
+    "profiles never show its runtime.\n"
     "\n"
     "  -o OUT           output file (default: IN with .pb.gz replaced by .sym.pb.gz; '-' = stdout)\n"
+    "  --all-frames     keep the standard libraries' frames at the allocating end of stacks\n"
     "  --debug-dir DIR  extra debug-file root, searched before /usr/lib/debug (repeatable)\n"
     "\n"
     "Mappings that cannot be symbolized stay raw; each is reported on one stderr line.\n"
@@ -48,12 +54,15 @@ int SymbolizeCommand(int argc, char** argv, int first) {
   }
   std::string in, out, value;
   std::vector<std::string> debug_dirs;
+  bool all_frames = false;
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
     if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
       if (missing) return Fail(kCmd, "-o needs a file name", kExitUsage);
       out = value;
+    } else if (args.Flag("--all-frames")) {
+      all_frames = true;
     } else if (args.Option("--debug-dir", &value, &missing)) {
       if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
       debug_dirs.push_back(value);
@@ -74,6 +83,7 @@ int SymbolizeCommand(int argc, char** argv, int first) {
   SymbolizeReport report = SymbolizeProfile(&profile.value(), &cache);
   for (const std::string& w : report.warnings)
     fprintf(stderr, "leaktrack symbolize: warning: %s\n", w.c_str());
+  if (!all_frames) FoldRuntimeFrames(&profile.value());
 
   if (out == "-") {
     std::string data = Gzip(EncodeProfile(profile.value()));
