@@ -9,6 +9,7 @@
 #include <dwarf.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace leaktrack {
 namespace {
@@ -31,11 +32,57 @@ int64_t AttrUdata(Dwarf_Die* die, unsigned name, bool integrate) {
   return static_cast<int64_t>(value);
 }
 
-std::string FunctionName(Dwarf_Die* die) {
-  std::string name = AttrString(die, DW_AT_linkage_name);
-  if (name.empty()) name = AttrString(die, DW_AT_MIPS_linkage_name);
-  if (name.empty()) name = AttrString(die, DW_AT_name);
-  return name;
+// The DIE that declares a function: past DW_AT_abstract_origin (an inlined or concrete
+// instance) and DW_AT_specification (an out-of-class definition), so its parents are the
+// namespaces and classes the function was declared in.
+Dwarf_Die DeclaringDie(Dwarf_Die* die) {
+  Dwarf_Die at = *die;
+  for (int i = 0; i < kMaxNesting; ++i) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&at, DW_AT_abstract_origin, &attr) == nullptr &&
+         dwarf_attr(&at, DW_AT_specification, &attr) == nullptr) ||
+        dwarf_formref_die(&attr, &next) == nullptr)
+      break;
+    at = next;
+  }
+  return at;
+}
+
+// "ns::Class::name" from the declaring DIE's enclosing namespaces and classes. For functions
+// without a linkage name: GCC omits it for members of templates instantiated with a lambda type
+// (std::function's _M_invoke, std::vector<lambda>'s _M_realloc_insert), and a bare
+// "_M_invoke" would hide that it is the standard library's (runtime_frames.h).
+std::string QualifiedName(Dwarf_Die* die, const std::string& name) {
+  Dwarf_Die declaring = DeclaringDie(die);
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(&declaring, &scopes);
+  std::string qualified = name;
+  for (int i = 1; i < n; ++i) {  // scopes[0] is the DIE itself
+    const int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
+        tag != DW_TAG_union_type)
+      continue;
+    // A lambda's closure type has no name: called "{lambda}" here, after gdb's "{lambda()#1}".
+    const char* scope = dwarf_diename(&scopes[i]);
+    const char* unnamed = tag == DW_TAG_namespace ? "(anonymous namespace)"
+                          : name == "operator()"  ? "{lambda}"
+                                                  : "{unnamed}";
+    qualified = std::string(scope ? scope : unnamed) + "::" + qualified;
+  }
+  free(scopes);
+  return qualified;
+}
+
+// Sets frame->name (and frame->qualified when the name is a bare DW_AT_name).
+void NameFrame(Dwarf_Die* die, SourceFrame* frame) {
+  frame->name = AttrString(die, DW_AT_linkage_name);
+  if (frame->name.empty()) frame->name = AttrString(die, DW_AT_MIPS_linkage_name);
+  if (!frame->name.empty()) return;
+  frame->name = AttrString(die, DW_AT_name);
+  if (frame->name.empty()) return;
+  std::string qualified = QualifiedName(die, frame->name);
+  if (qualified != frame->name) frame->qualified = std::move(qualified);
 }
 
 bool HasPcAttributes(Dwarf_Die* die) {
@@ -176,7 +223,7 @@ std::vector<SourceFrame> DwarfLines::Symbolize(uint64_t address) {
   // Walk innermost to outermost; each inlined DIE's call site is its caller's position.
   for (size_t i = chain.size(); i-- > 0;) {
     SourceFrame f;
-    f.name = FunctionName(&chain[i]);
+    NameFrame(&chain[i], &f);
     f.file = file;
     f.line = line;
     f.start_line = AttrUdata(&chain[i], DW_AT_decl_line, /*integrate=*/true);

@@ -20,7 +20,8 @@ namespace leaktrack {
 // One source-level frame. `name` is the linkage (mangled) name when DWARF has one, else the
 // plain name; `file` is the path as DWARF records it; line 0 means unknown.
 struct SourceFrame {
-  std::string name;
+  std::string name;       // the linkage (mangled) name, else DW_AT_name
+  std::string qualified;  // without a linkage name: "ns::Class::name" from the scopes, else ""
   std::string file;
   int64_t line = 0;
   int64_t start_line = 0;  // DW_AT_decl_line of the function

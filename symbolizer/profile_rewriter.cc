@@ -29,9 +29,15 @@ class FunctionTable {
   }
   uint64_t Get(const SourceFrame& frame) {
     int64_t system_name = p_->Intern(frame.name);
+    // A bare DWARF name's display form is its qualified name ("std::_Function_handler::
+    // _M_invoke" for "_M_invoke"). Then name != system_name, as for a mangled symbol, and pprof
+    // shows the name as it is (it rewrites a name equal to its system_name that looks like C++,
+    // cutting "operator()" to "operator").
+    const std::string& source = frame.qualified.empty() ? frame.name : frame.qualified;
+    int64_t source_index = frame.qualified.empty() ? system_name : p_->Intern(source);
     // Demangling is the costliest step per frame; do it once per distinct symbol.
-    auto [short_it, fresh_name] = short_names_.try_emplace(system_name, 0);
-    if (fresh_name) short_it->second = p_->Intern(ShortDisplayName(frame.name));
+    auto [short_it, fresh_name] = short_names_.try_emplace(source_index, 0);
+    if (fresh_name) short_it->second = p_->Intern(ShortDisplayName(source));
     int64_t name = short_it->second;
     int64_t file = frame.file.empty() ? 0 : p_->Intern(frame.file);
     auto key = std::make_tuple(name, system_name, file, frame.start_line);
@@ -54,7 +60,7 @@ class FunctionTable {
   Profile* p_;
   uint64_t next_id_ = 1;
   std::map<std::tuple<int64_t, int64_t, int64_t, int64_t>, uint64_t> index_;
-  std::unordered_map<int64_t, int64_t> short_names_;  // system_name -> name string index
+  std::unordered_map<int64_t, int64_t> short_names_;  // source name -> name string index
 };
 
 }  // namespace
