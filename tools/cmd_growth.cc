@@ -75,7 +75,7 @@ int GrowthCommand(int argc, char** argv, int first) {
   std::map<std::string, Series> stacks;
   const size_t n = files.size();
   for (size_t d = 0; d < n; ++d) {
-    Result<Profile> p = LoadProfileFile(files[d]);
+    Result<Profile> p = LoadProfileForReport(kCmd, files[d]);
     if (!p.ok()) return Fail(kCmd, p.error());
     Result<size_t> inuse = SampleIndex(p.value(), "inuse_space");
     Result<size_t> alloc = SampleIndex(p.value(), "alloc_space");

@@ -22,7 +22,8 @@ const char kTopHelp[] =
     "usage: leaktrack top FILE [--base FILE] [-n N] [--sample TYPE]\n"
     "\n"
     "Prints the functions holding the most memory, like 'go tool pprof -top':\n"
-    "flat, flat%, sum%, cum, cum%, name. Best on symbolized dumps (leaktrack symbolize).\n"
+    "flat, flat%, sum%, cum, cum%, name. A raw dump is symbolized first with the binaries on\n"
+    "this machine, as 'leaktrack symbolize' does.\n"
     "\n"
     "  --base FILE    subtract this earlier dump first (shows growth)\n"
     "  -n N           number of rows (default 20; 0 = all)\n"
@@ -65,7 +66,7 @@ std::string Percent(int64_t part, int64_t whole) {
 
 int Top(const std::string& cmd, const std::string& file, const std::string& base,
         uint64_t limit, const std::string& sample) {
-  Result<Profile> p = LoadProfileFile(file);
+  Result<Profile> p = LoadProfileForReport(cmd, file);
   if (!p.ok()) return Fail(cmd, p.error());
   Result<size_t> index = SampleIndex(p.value(), sample);
   if (!index.ok()) return Fail(cmd, file + ": " + index.error());
@@ -76,7 +77,7 @@ int Top(const std::string& cmd, const std::string& file, const std::string& base
   int64_t total = 0;
   Accumulate(p.value(), index.value(), +1, &rows, &total);
   if (!base.empty()) {
-    Result<Profile> b = LoadProfileFile(base);
+    Result<Profile> b = LoadProfileForReport(cmd, base);
     if (!b.ok()) return Fail(cmd, b.error());
     Result<size_t> bi = SampleIndex(b.value(), type);
     if (!bi.ok() || b.value().Str(b.value().sample_type[bi.value()].unit) != unit ||

@@ -2,6 +2,9 @@
 #include "tools/profile_view.h"
 
 #include "symbolizer/demangle.h"
+#include "symbolizer/gzip_io.h"
+#include "symbolizer/profile_rewriter.h"
+#include "symbolizer/runtime_frames.h"
 
 #include <cinttypes>
 #include <cmath>
@@ -44,6 +47,18 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
     for (std::string& f : LocationFrames(p, *loc, with_address)) stack.push_back(std::move(f));
   }
   return stack;
+}
+
+Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
+  Result<Profile> p = LoadProfileFile(path);
+  if (!p.ok()) return p;
+  SymbolCache cache({});
+  const SymbolizeReport report = SymbolizeProfile(&p.value(), &cache);
+  for (const std::string& w : report.warnings)
+    fprintf(stderr, "leaktrack %s: warning: %s\n", cmd.c_str(), w.c_str());
+  // Only what was symbolized here: a profile symbolized with --all-frames stays as it is.
+  if (report.locations_symbolized > 0) FoldRuntimeFrames(&p.value());
+  return p;
 }
 
 Result<size_t> SampleIndex(const Profile& p, const std::string& name) {

@@ -22,6 +22,11 @@ std::vector<std::string> LocationFrames(const Profile& p, const Location& loc, b
 // The stack of a sample as display names, leaf first.
 std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool with_address);
 
+// Reads a profile for a report. A raw dump (the shim's own file) is symbolized first with the
+// binaries on this machine and its standard-library frames folded, as `leaktrack symbolize`
+// does; problems with single mappings go to stderr as "leaktrack CMD: warning: ..." lines.
+Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path);
+
 // Index of the sample type called `name`; "" means the profile's default (default_sample_type,
 // else the last type, as pprof does).
 Result<size_t> SampleIndex(const Profile& p, const std::string& name);
