@@ -113,7 +113,8 @@ size_t FoldRuntimeFrames(Profile* p) {
     size_t first = 0, cut = 0;
     for (; first < s.location_id.size(); ++first) {
       const Location* loc = p->FindLocation(s.location_id[first]);
-      if (loc == nullptr) break;
+      cut = 0;
+      if (loc == nullptr) break;  // a dangling id (no valid profile has one): stop there
       cut = runtime_frames(*loc);
       if (cut < std::max<size_t>(loc->line.size(), 1)) break;
     }
