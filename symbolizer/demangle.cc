@@ -1,6 +1,8 @@
 // Demangling and name shortening (see demangle.h).
 #include "symbolizer/demangle.h"
 
+#include "symbolizer/rust_v0.h"
+
 #include <cxxabi.h>
 
 #include <cctype>
@@ -148,103 +150,12 @@ std::string UnescapeRustLegacy(const std::string& demangled) {
   return out;
 }
 
-// Rust's v0 mangling ("_R..."), the subset that spells a plain path: crate roots ('C'), nested
-// names ('N'), optionally inside one generic instance ('I', whose arguments are dropped like
-// template arguments). Impl paths, types and back references are left to pprof's demangler
-// (it demangles a name that equals its system_name) and return "".
-class RustV0Reader {
- public:
-  explicit RustV0Reader(const std::string& s) : s_(s) {}
-
-  std::string PlainPath() {
-    if (s_.compare(0, 2, "_R") != 0) return "";
-    pos_ = 2;
-    if (Peek() == 'I') ++pos_;
-    std::string out;
-    return Path(&out, 0) ? out : "";
-  }
-
-  // The crate the symbol's leading path starts in, following impl and qualified paths too.
-  std::string Crate() {
-    if (s_.compare(0, 2, "_R") != 0) return "";
-    pos_ = 2;
-    for (int steps = 0; steps < 64 && pos_ < s_.size(); ++steps) {
-      switch (s_[pos_]) {
-        case 'N': pos_ += 2; break;
-        case 'I': ++pos_; break;
-        case 'M': case 'X': ++pos_; SkipDisambiguator(); break;
-        case 'Y':  // <Type as Trait>: a primitive type's impl belongs to the trait's crate
-          ++pos_;
-          if (pos_ < s_.size() && s_[pos_] >= 'a' && s_[pos_] <= 'z') ++pos_;
-          break;
-        case 'C': {
-          ++pos_;
-          SkipDisambiguator();
-          std::string ident;
-          return Ident(&ident) ? ident : "";
-        }
-        default: return "";
-      }
-    }
-    return "";
-  }
-
- private:
-  char Peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
-
-  void SkipDisambiguator() {
-    if (Peek() != 's') return;
-    size_t end = s_.find('_', pos_);
-    pos_ = end == std::string::npos ? s_.size() : end + 1;
-  }
-
-  bool Ident(std::string* out) {
-    if (Peek() == 'u') return false;  // punycode: leave it to pprof
-    size_t n = 0, start = pos_;
-    while (pos_ < s_.size() && isdigit(static_cast<unsigned char>(s_[pos_])))
-      n = n * 10 + static_cast<size_t>(s_[pos_++] - '0');
-    if (pos_ == start || n > s_.size()) return false;
-    if (Peek() == '_') ++pos_;
-    if (pos_ + n > s_.size()) return false;
-    *out = s_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-
-  bool Path(std::string* out, int depth) {
-    if (depth > 64) return false;
-    char c = Peek();
-    ++pos_;
-    if (c == 'C') {
-      SkipDisambiguator();
-      return Ident(out);
-    }
-    if (c != 'N' || pos_ >= s_.size()) return false;
-    const char ns = s_[pos_++];
-    if (!Path(out, depth + 1)) return false;
-    SkipDisambiguator();
-    std::string ident;
-    if (!Ident(&ident)) return false;
-    if (ns == 'C') {
-      *out += "::{closure}";
-    } else if (ns >= 'a' && ns <= 'z') {
-      *out += "::" + ident;
-    } else {
-      return false;
-    }
-    return true;
-  }
-
-  const std::string& s_;
-  size_t pos_ = 0;
-};
-
 }  // namespace
 
 std::string ShortDisplayName(const std::string& symbol) {
   if (symbol.rfind("_R", 0) == 0) {
-    std::string path = RustV0Reader(symbol).PlainPath();
-    return path.empty() ? symbol : path;
+    std::string name = DemangleRustV0(symbol);
+    return name.empty() ? symbol : name;
   }
   if (symbol.rfind("_Z", 0) != 0) {
     // DWARF names of template instances carry their arguments ("call_once<main()::<lambda()> >").
@@ -266,8 +177,6 @@ std::string ShortDisplayName(const std::string& symbol) {
 }  // namespace leaktrack
 
 namespace leaktrack {
-
-std::string RustV0Crate(const std::string& symbol) { return RustV0Reader(symbol).Crate(); }
 
 bool IsRustSymbol(const std::string& symbol) {
   return symbol.rfind("_R", 0) == 0 || IsRustLegacy(symbol);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "symbolizer/demangle.h"
+#include "symbolizer/rust_v0.h"
 
 namespace leaktrack {
 namespace {

@@ -12,6 +12,7 @@
 #include "symbolizer/demangle.h"
 #include "symbolizer/gzip_io.h"
 #include "symbolizer/profile_rewriter.h"
+#include "symbolizer/rust_v0.h"
 #include "tests/symbolizer/fixture_support.h"
 
 namespace leaktrack {
@@ -220,9 +221,17 @@ TEST(DemangleTest, RustV0PlainPathsAreSpelledOut) {
             "std::panic::catch_unwind");  // generic arguments dropped, like template arguments
   EXPECT_EQ(ShortDisplayName("_RNCNvNtCsjrHSEGnQ3l9_3std2rt19lang_start_internal0B5_"),
             "std::rt::lang_start_internal::{closure}");
-  // An inherent impl is left to pprof's own demangler (name == system_name).
+  // Impls, with types, back references and generic arguments (dropped).
   const std::string impl = "_RNvMNtCslNYArtu3iFV_5alloc5allocNtB2_6Global10alloc_impl";
-  EXPECT_EQ(ShortDisplayName(impl), impl);
+  EXPECT_EQ(ShortDisplayName(impl), "<alloc::alloc::Global>::alloc_impl");
+  EXPECT_EQ(ShortDisplayName("_RNvXs_NtCslNYArtu3iFV_5alloc5allocNtB4_6GlobalNtNtCsgEmfK2I1SDS_4core5alloc9Allocator8allocate"),
+            "<alloc::alloc::Global as core::alloc::Allocator>::allocate");
+  EXPECT_EQ(ShortDisplayName("_RNvXs0_NtNtNtCsgEmfK2I1SDS_4core3ops8function5implsRDINtB7_2FnuEp6OutputlNtNtBb_6marker4SyncNtNtNtBb_5panic11unwind_safe13RefUnwindSafeEL_INtB7_6FnOnceuE9call_onceCsjrHSEGnQ3l9_3std"),
+            "<&dyn core::ops::function::Fn + core::marker::Sync + "
+            "core::panic::unwind_safe::RefUnwindSafe as core::ops::function::FnOnce>::call_once");
+  // Unreadable: kept as it is (pprof demangles a name equal to its system_name itself).
+  EXPECT_EQ(ShortDisplayName("_RNvB9999_3foo"), "_RNvB9999_3foo");  // back reference forward
+  EXPECT_EQ(ShortDisplayName("_RNvNtCs"), "_RNvNtCs");               // cut short
   EXPECT_EQ(RustV0Crate(impl), "alloc");
   EXPECT_EQ(RustV0Crate("_RNvXs_NtCslNYArtu3iFV_5alloc5allocNtB4_6GlobalNtNtCsgEmfK2I1SDS_4core5alloc9Allocator8allocate"),
             "alloc");
