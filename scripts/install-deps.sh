@@ -14,8 +14,9 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(heaptrack redis-server redis-tools valgrind linux-perf libtcmalloc-minimal4) ;;
+    # make test: the real services, and rustc for the Rust end-to-end test.
     --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
-                           libpython3.11-testsuite libmimalloc-dev libcap2-bin) ;;
+                           libpython3.11-testsuite libmimalloc-dev libcap2-bin rustc) ;;
     *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
   esac
 done

@@ -61,18 +61,33 @@ std::string DropTemplateArgs(const std::string& s) {
   return depth == 0 ? out : s;
 }
 
-// Template arguments dropped from a name that may open with a Rust qualified self ("<X as
-// Trait>::f", "<X>::f"): that head is kept, with its own arguments dropped, since it names
-// whose method this is.
+// Template arguments dropped, except that a '<' opening a path segment (at the start or right
+// after "::") is Rust's qualified self or impl block ("<X as Trait>::f",
+// "core::ops::function::impls::<impl FnOnce for &F>::call_once"): that segment names whose
+// method this is, so it is kept, with its own arguments dropped.
 std::string DropTemplateArgsKeepingSelf(const std::string& s) {
-  if (s.empty() || s[0] != '<') return DropTemplateArgs(s);
-  int depth = 0;
+  std::string out, plain;
+  int plain_depth = 0;  // inside template arguments, "::<" is no segment of ours
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '<') ++depth;
-    if (s[i] == '>' && --depth == 0)
-      return "<" + DropTemplateArgs(s.substr(1, i - 1)) + ">" + DropTemplateArgs(s.substr(i + 1));
+    const bool segment_start = i == 0 || (i >= 2 && s.compare(i - 2, 2, "::") == 0);
+    if (s[i] != '<' || !segment_start || plain_depth != 0) {
+      if (s[i] == '<') ++plain_depth;
+      if (s[i] == '>' && plain_depth > 0) --plain_depth;
+      plain.push_back(s[i]);
+      continue;
+    }
+    int depth = 0;
+    size_t close = i;
+    for (; close < s.size(); ++close) {
+      if (s[close] == '<') ++depth;
+      if (s[close] == '>' && --depth == 0) break;
+    }
+    if (close == s.size()) return DropTemplateArgs(s);  // unbalanced: no segments
+    out += DropTemplateArgs(plain) + "<" + DropTemplateArgs(s.substr(i + 1, close - i - 1)) + ">";
+    plain.clear();
+    i = close;
   }
-  return DropTemplateArgs(s);
+  return out + DropTemplateArgs(plain);
 }
 
 // A demangled function template instance starts with its return type
@@ -161,6 +176,7 @@ std::string ShortDisplayName(const std::string& symbol) {
     // DWARF names of template instances carry their arguments ("call_once<main()::<lambda()> >").
     if (symbol.find('<') == std::string::npos) return symbol;
     std::string out = DropTemplateArgsKeepingSelf(symbol);
+    while (!out.empty() && out.back() == ' ') out.pop_back();  // "operator<< <char>"
     return out.empty() ? symbol : out;
   }
   int status = 0;

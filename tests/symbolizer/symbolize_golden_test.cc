@@ -211,6 +211,10 @@ TEST(DemangleTest, RustLegacySymbolsLoseEscapesAndHash) {
             "<u8 as alloc::vec::spec_from_elem::SpecFromElem>::from_elem");
   EXPECT_EQ(ShortDisplayName("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$17h71acb6ed29efb28bE"),
             "std::rt::lang_start::{{closure}}");
+  // An impl block is a path segment of its own (rustc 1.63's std).
+  EXPECT_EQ(ShortDisplayName("_ZN3std2io5impls74_$LT$impl$u20$std..io..Write$u20$for$u20$alloc..vec..Vec$LT$u8$C$A$GT$$GT$14write_vectored17hf3783f93862d9359E"),
+            "std::io::impls::<impl std::io::Write for alloc::vec::Vec>::write_vectored");
+  EXPECT_EQ(ShortDisplayName("std::operator<< <char>"), "std::operator<<");
   EXPECT_TRUE(IsRustSymbol("_ZN4leak12open_session17h797cb2b64cb13a0fE"));
   EXPECT_FALSE(IsRustSymbol("_ZN3svc5Cache6InsertEm"));
 }
