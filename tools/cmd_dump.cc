@@ -5,8 +5,8 @@
 // signal's default action would kill a process without the shim), read LEAKTRACK_DIR and
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
-// the name means the file is whole). A Go program gets no signal (its runtime keeps them all);
-// its next LEAKTRACK_INTERVAL dump is the answer. The dump is then symbolized (unless --raw)
+// the name means the file is whole). A Go program (its runtime keeps every signal) or one with
+// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. The dump is then symbolized (unless --raw)
 // and written atomically.
 #include <dirent.h>
 #include <errno.h>
@@ -37,8 +37,9 @@ const char kHelp[] =
     "\n"
     "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so) write a\n"
     "heap dump by sending its dump signal, waits for the new file, symbolizes it and writes\n"
-    "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written. A Go program keeps\n"
-    "every signal: it must run with LEAKTRACK_INTERVAL, and its next periodic dump is taken.\n"
+    "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written. A Go program (which\n"
+    "keeps every signal) or one run with LEAKTRACK_SIGNAL=0 is not signalled: it must run with\n"
+    "LEAKTRACK_INTERVAL, and its next periodic dump is taken.\n"
     "\n"
     "  -o FILE          output path\n"
     "  --raw            copy the dump without symbolizing\n"
@@ -148,9 +149,6 @@ int DumpCommand(int argc, char** argv, int first) {
   int signo = SIGUSR2;
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
-    if (signo == 0)
-      return Fail(kCmd, "process " + pid_arg + " runs with LEAKTRACK_SIGNAL=0 (dumps by signal "
-                        "disabled)");
   }
   char cwd_buf[PATH_MAX];
   ssize_t n = readlink((proc + "/cwd").c_str(), cwd_buf, sizeof cwd_buf - 1);
@@ -159,27 +157,32 @@ int DumpCommand(int argc, char** argv, int first) {
   if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
     dir = it->second[0] == '/' ? it->second : cwd + "/" + it->second;
   if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
-  // A Go program (a cgo one, since the shim is loaded) never passes on a signal another process
-  // sends: its runtime installs a handler for every signal and keeps them. So no signal: the
-  // answer is its next periodic dump, if it makes them.
+  // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
+  // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
+  // handler for every signal and never passes on one another process sends. The answer is then
+  // their next periodic dump, if they make them.
+  std::string unsignalled;
+  if (signo == 0) {
+    unsignalled = "runs with LEAKTRACK_SIGNAL=0";
+  } else if (Result<std::unique_ptr<ElfFile>> exe = ElfFile::Open(proc + "/exe");
+             exe.ok() && exe.value()->is_go()) {
+    unsignalled = "is a Go program, whose runtime keeps every signal";
+  }
   double wait = timeout;
-  const Result<std::unique_ptr<ElfFile>> exe = ElfFile::Open(proc + "/exe");
-  const bool is_go = exe.ok() && exe.value()->is_go();
-  if (is_go) {
+  if (!unsignalled.empty()) {
     auto it = env.value().find("LEAKTRACK_INTERVAL");
     double every;
     if (it == env.value().end() || !ParseSeconds(it->second, &every) || every <= 0)
-      return Fail(kCmd, "process " + pid_arg + " is a Go program, whose runtime keeps every "
-                        "signal, so it cannot be asked for a dump; restart it with "
-                        "LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run --interval S')");
-    fprintf(stderr, "leaktrack dump: process %s is a Go program, whose runtime keeps every "
-            "signal; waiting for its next periodic dump (LEAKTRACK_INTERVAL=%s)\n",
-            pid_arg.c_str(), it->second.c_str());
+      return Fail(kCmd, "process " + pid_arg + " " + unsignalled + ", so it cannot be asked for "
+                        "a dump; restart it with LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run "
+                        "--interval S')");
+    fprintf(stderr, "leaktrack dump: process %s %s; waiting for its next periodic dump "
+            "(LEAKTRACK_INTERVAL=%s)\n", pid_arg.c_str(), unsignalled.c_str(), it->second.c_str());
     wait = every + timeout;
   }
 
   std::set<uint64_t> before = ListDumps(dir, pid);
-  if (!is_go && kill(pid, signo) != 0)
+  if (unsignalled.empty() && kill(pid, signo) != 0)
     return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(wait * 1000));
@@ -197,7 +200,7 @@ int DumpCommand(int argc, char** argv, int first) {
         return Fail(kCmd, "process " + pid_arg + " exited before writing a dump", kExitFailure);
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
-      if (is_go)
+      if (!unsignalled.empty())
         return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s, although the program "
                           "runs with LEAKTRACK_INTERVAL", kExitTimeout);
       return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s: the program has probably "

@@ -100,4 +100,19 @@ kill -0 "$q" || fail "own-handler process died"
 "$LEAKTRACK" run --signal RTMIN+3 --dir "$W/dumps" -- "$SLEEPER" "$W/ready3" own-handler & r=$!; PIDS+=($r)
 wait_ready "$W/ready3"
 "$LEAKTRACK" dump "$r" -o "$W/rt.pb.gz" > /dev/null 2> "$W/err3" || fail "dump via RTMIN+3: $(cat "$W/err3")"
+# --signal 0: no signal is sent; without an interval dump refuses at once, with one it takes the
+# next periodic dump.
+"$LEAKTRACK" run --signal 0 --dir "$W/dumps" -- "$SLEEPER" "$W/ready4" & s=$!; PIDS+=($s)
+wait_ready "$W/ready4"
+expect 1 "runs with LEAKTRACK_SIGNAL=0, so it cannot be asked for a dump; restart it with LEAKTRACK_INTERVAL" \
+  "$LEAKTRACK" dump "$s"
+kill -0 "$s" || fail "LEAKTRACK_SIGNAL=0 process died"
+"$LEAKTRACK" run --rate 1 --signal 0 --interval 0.3 --dir "$W/dumps" -- "$SLEEPER" "$W/ready5" & t=$!
+PIDS+=($t)
+wait_ready "$W/ready5"
+"$LEAKTRACK" dump "$t" -o "$W/periodic.pb.gz" > /dev/null 2> "$W/err5" ||
+  fail "dump of an interval-only process: $(cat "$W/err5")"
+grep -q "runs with LEAKTRACK_SIGNAL=0; waiting for its next periodic dump" "$W/err5" ||
+  fail "dump's note: $(cat "$W/err5")"
+"$LEAKTRACK" top "$W/periodic.pb.gz" | grep -q sleeper_leak || fail "periodic dump lacks sleeper_leak"
 echo "PASS: run/dump with the shim"
