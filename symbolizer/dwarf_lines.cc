@@ -49,40 +49,21 @@ Dwarf_Die DeclaringDie(Dwarf_Die* die) {
   return at;
 }
 
-// "ns::Class::name" from the declaring DIE's enclosing namespaces and classes. For functions
-// without a linkage name: GCC omits it for members of templates instantiated with a lambda type
-// (std::function's _M_invoke, std::vector<lambda>'s _M_realloc_insert), and a bare
-// "_M_invoke" would hide that it is the standard library's (runtime_frames.h).
-std::string QualifiedName(Dwarf_Die* die, const std::string& name) {
-  Dwarf_Die declaring = DeclaringDie(die);
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes_die(&declaring, &scopes);
-  std::string qualified = name;
-  for (int i = 1; i < n; ++i) {  // scopes[0] is the DIE itself
-    const int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
-        tag != DW_TAG_union_type)
-      continue;
-    // A lambda's closure type has no name: called "{lambda}" here, after gdb's "{lambda()#1}".
-    const char* scope = dwarf_diename(&scopes[i]);
-    const char* unnamed = tag == DW_TAG_namespace ? "(anonymous namespace)"
-                          : name == "operator()"  ? "{lambda}"
-                                                  : "{unnamed}";
-    qualified = std::string(scope ? scope : unnamed) + "::" + qualified;
-  }
-  free(scopes);
-  return qualified;
+// The name a scope DIE adds to a qualified name. A lambda's closure type has no name; it reads
+// "{unnamed}" here, and NameFrame calls it "{lambda}" before an operator() (after gdb's
+// "{lambda()#1}").
+std::string ScopeName(Dwarf_Die* scope) {
+  if (const char* name = dwarf_diename(scope)) return name;
+  return dwarf_tag(scope) == DW_TAG_namespace ? "(anonymous namespace)" : "{unnamed}";
 }
 
-// Sets frame->name (and frame->qualified when the name is a bare DW_AT_name).
-void NameFrame(Dwarf_Die* die, SourceFrame* frame) {
-  frame->name = AttrString(die, DW_AT_linkage_name);
-  if (frame->name.empty()) frame->name = AttrString(die, DW_AT_MIPS_linkage_name);
-  if (!frame->name.empty()) return;
-  frame->name = AttrString(die, DW_AT_name);
-  if (frame->name.empty()) return;
-  std::string qualified = QualifiedName(die, frame->name);
-  if (qualified != frame->name) frame->qualified = std::move(qualified);
+bool IsScope(int tag) {
+  return tag == DW_TAG_namespace || tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
+         tag == DW_TAG_union_type;
+}
+
+bool HasLinkageName(Dwarf_Die* die) {
+  return dwarf_hasattr(die, DW_AT_linkage_name) || dwarf_hasattr(die, DW_AT_MIPS_linkage_name);
 }
 
 bool HasPcAttributes(Dwarf_Die* die) {
@@ -155,13 +136,15 @@ DwarfLines::CuData* DwarfLines::FindCu(uint64_t address) {
   return nullptr;
 }
 
-void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, int depth) {
+void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::string& scope,
+                                    int depth) {
   if (depth > kMaxNesting) return;
   Dwarf_Die child;
   if (dwarf_child(parent, &child) != 0) return;
   do {
     int tag = dwarf_tag(&child);
     if (tag == DW_TAG_subprogram) {
+      if (!HasLinkageName(&child)) scope_of_.emplace(dwarf_dieoffset(&child), scope);
       Dwarf_Addr base, start, end;
       ptrdiff_t offset = 0;
       bool any = false;
@@ -173,11 +156,11 @@ void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, int depth) {
       }
       // Member functions of local classes (lambdas' static invokers, for one) are concrete
       // DIEs nested inside the enclosing function's DIE.
-      CollectSubprograms(&child, cu, depth + 1);
-    } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
-               tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-               tag == DW_TAG_module) {
-      CollectSubprograms(&child, cu, depth + 1);
+      CollectSubprograms(&child, cu, scope, depth + 1);
+    } else if (IsScope(tag)) {
+      CollectSubprograms(&child, cu, scope + ScopeName(&child) + "::", depth + 1);
+    } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_module) {
+      CollectSubprograms(&child, cu, scope, depth + 1);
     }
   } while (dwarf_siblingof(&child, &child) == 0);
 }
@@ -185,11 +168,46 @@ void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, int depth) {
 void DwarfLines::IndexSubprograms(CuData* cu) {
   if (cu->indexed) return;
   cu->indexed = true;
-  CollectSubprograms(&cu->die, cu, 0);
+  CollectSubprograms(&cu->die, cu, "", 0);
   std::sort(cu->ranges.begin(), cu->ranges.end(),
             [](const Range& a, const Range& b) { return a.low < b.low; });
   size_t nfiles = 0;
   if (dwarf_getsrcfiles(&cu->die, &cu->files, &nfiles) != 0) cu->files = nullptr;
+}
+
+// For a DIE no indexed CU has noted (its CU is not indexed yet, or it sits in a partial unit).
+const std::string& DwarfLines::ScopeOf(Dwarf_Die* declaring) {
+  const Dwarf_Off offset = dwarf_dieoffset(declaring);
+  auto it = scope_of_.find(offset);
+  if (it != scope_of_.end()) return it->second;
+  std::string scope;
+  Dwarf_Die* scopes = nullptr;
+  const int n = dwarf_getscopes_die(declaring, &scopes);
+  for (int i = n - 1; i >= 1; --i)  // scopes[0] is the DIE itself, the CU last
+    if (IsScope(dwarf_tag(&scopes[i]))) scope += ScopeName(&scopes[i]) + "::";
+  free(scopes);
+  return scope_of_.emplace(offset, std::move(scope)).first->second;
+}
+
+// Sets frame->name to the linkage (mangled) name, else to DW_AT_name; then frame->qualified to
+// "ns::Class::name" from the declaring DIE's namespaces and classes. GCC omits linkage names
+// for members of templates instantiated with a lambda type (std::function's _M_invoke,
+// std::vector<lambda>'s _M_realloc_insert) and for some functions in anonymous namespaces; a
+// bare "_M_invoke" would hide that it is the standard library's (runtime_frames.h).
+void DwarfLines::NameFrame(Dwarf_Die* die, SourceFrame* frame) {
+  frame->name = AttrString(die, DW_AT_linkage_name);
+  if (frame->name.empty()) frame->name = AttrString(die, DW_AT_MIPS_linkage_name);
+  if (!frame->name.empty()) return;
+  frame->name = AttrString(die, DW_AT_name);
+  if (frame->name.empty()) return;
+  Dwarf_Die declaring = DeclaringDie(die);
+  std::string scope = ScopeOf(&declaring);
+  if (scope.empty()) return;
+  const std::string kUnnamed = "{unnamed}::";
+  if (frame->name == "operator()" && scope.size() >= kUnnamed.size() &&
+      scope.compare(scope.size() - kUnnamed.size(), kUnnamed.size(), kUnnamed) == 0)
+    scope.replace(scope.size() - kUnnamed.size(), kUnnamed.size(), "{lambda}::");
+  frame->qualified = scope + frame->name;
 }
 
 std::string DwarfLines::CallFile(CuData* cu, Dwarf_Die* inlined) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace leaktrack {
@@ -55,14 +56,19 @@ class DwarfLines {
   explicit DwarfLines(Dwarf* dwarf) : dwarf_(dwarf) {}
   void IndexCus();
   void IndexSubprograms(CuData* cu);
-  void CollectSubprograms(Dwarf_Die* parent, CuData* cu, int depth);
+  void CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::string& scope, int depth);
   CuData* FindCu(uint64_t address);
   std::string CallFile(CuData* cu, Dwarf_Die* inlined);
+  void NameFrame(Dwarf_Die* die, SourceFrame* frame);
+  const std::string& ScopeOf(Dwarf_Die* declaring);
 
   Dwarf* dwarf_;
   bool cus_indexed_ = false;
   std::vector<CuData> cus_;
   std::vector<Range> cu_ranges_;  // sorted by low
+  // "ns::Class::" for each function DIE without a linkage name, by DIE offset: noted while a
+  // CU's subprograms are indexed, else found once with dwarf_getscopes_die (a walk of the CU).
+  std::unordered_map<Dwarf_Off, std::string> scope_of_;
 };
 
 }  // namespace leaktrack
