@@ -157,11 +157,16 @@ TEST(SymbolizeTest, KeepsMangledSystemNamesAndAddresses) {
   Profile p = raw;
   SymbolCache cache({kDebugDir});
   (void)SymbolizeProfile(&p, &cache);
-  bool found = false;
+  bool found = false, found_static = false;
   for (const Function& f : p.function) {
     if (p.Str(f.system_name) == "_ZN3svc5Cache6InsertEm") {
       found = true;
       EXPECT_EQ(p.Str(f.name), "svc::Cache::Insert");
+    }
+    // A static function has no linkage name in DWARF: named by its namespace.
+    if (p.Str(f.system_name) == "InlinedHelper") {
+      found_static = true;
+      EXPECT_EQ(p.Str(f.name), "svc::InlinedHelper");
     }
     // name is the short form of system_name, qualified by its scopes when system_name is a
     // bare DWARF name ("operator()" -> "{lambda}::operator()").
@@ -172,6 +177,7 @@ TEST(SymbolizeTest, KeepsMangledSystemNamesAndAddresses) {
         << name << " for " << p.Str(f.system_name);
   }
   EXPECT_TRUE(found);
+  EXPECT_TRUE(found_static);
   ASSERT_EQ(p.location.size(), raw.location.size());
   for (size_t i = 0; i < p.location.size(); ++i) {
     EXPECT_EQ(p.location[i].address, raw.location[i].address);
