@@ -81,7 +81,9 @@ def main():
         "a watchdog that records every thread's backtrace with gdb on a hang; every dump must "
         "be named `leaktrack.<pid>.<seq>.pb.gz`, mode 0600, and decode with "
         "`go tool pprof -raw` with a clean stderr. A baseline that misbehaves makes the case "
-        "fail as baseline-invalid, never pass. Rows and IDs: TORTURE.md.",
+        "fail as baseline-invalid, never pass. In the test build every shim run also walks each "
+        "sample's stack both from the calling frame and in full, and aborts on any difference "
+        "(LEAKTRACK_TEST_CHECK_UNWIND=1). Rows and IDs: TORTURE.md.",
         "- Rates: `1` = LEAKTRACK_RATE=1 (the unwinder on every allocation); `default` = "
         "LEAKTRACK_RATE unset (524288).",
         "- Totals: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())),
