@@ -90,6 +90,15 @@ grep -A8 "#1 LEAK SUSPECT" "$W/growth" | grep -q sleeper_leak || fail "growth: $
 if command -v go > /dev/null; then
   go tool pprof -traces "$W/d2.pb.gz" 2> "$W/pperr" | grep -A2 sleeper_leak | grep -q main ||
     fail "pprof traces: $(cat "$W/pperr")"
+  # libc's allocations at start-up (fopen's FILE, stdio buffers) are charged to main, and the
+  # profile says so; --all-frames keeps libc's frames and says nothing.
+  FOLDED="charged to the calling function"
+  go tool pprof -comments "$W/d2.pb.gz" 2> /dev/null | grep -q "$FOLDED" || fail "no fold comment"
+  "$LEAKTRACK" dump "$p" --all-frames -o "$W/all.pb.gz" > /dev/null 2>&1 || fail "dump --all-frames"
+  go tool pprof -comments "$W/all.pb.gz" 2> /dev/null | grep -q "$FOLDED" &&
+    fail "dump --all-frames folded anyway"
+  go tool pprof -traces "$W/all.pb.gz" 2> /dev/null | grep -q "libc\.so\|_IO_\|fopen" ||
+    fail "dump --all-frames shows no libc frame: $(go tool pprof -traces "$W/all.pb.gz" 2>&1 | head -30)"
 fi
 # A program that took SIGUSR2 itself: dump times out with the hint.
 "$LEAKTRACK" run --dir "$W/dumps" -- "$SLEEPER" "$W/ready2" own-handler 2>/dev/null & q=$!; PIDS+=($q)
