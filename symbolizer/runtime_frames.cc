@@ -72,18 +72,16 @@ bool IsRuntimeObject(const std::string& path) {
 }
 
 bool IsRuntimeFunction(const std::string& name, const std::string& system_name) {
+  // Rust's allocator shims (__rust_alloc -> __rdl_alloc or a global allocator's __rg_alloc)
+  // are plain C symbols.
+  if (StartsWith(name, "__rust_") || StartsWith(name, "__rdl_") || StartsWith(name, "__rg_"))
+    return true;
   if (IsRustSymbol(system_name)) {
-    if (StartsWith(name, "__rust_") || StartsWith(name, "__rdl_") || StartsWith(name, "__rg_"))
-      return true;
     if (StartsWith(system_name, "_R") && name == system_name)  // not spelled out: by its crate
       return IsRustRuntimeCrate(RustV0Crate(system_name));
     const std::string self = QualifiedSelf(name);
     return self.empty() ? IsRustRuntimePath(name) : IsRustLibraryType(self);
   }
-  // The allocator shims of Rust are plain C symbols.
-  if (StartsWith(name, "__rust_alloc") || StartsWith(name, "__rust_realloc") ||
-      StartsWith(name, "__rdl_") || StartsWith(name, "__rg_"))
-    return true;
   return StartsWith(name, "std::") || StartsWith(name, "__gnu_cxx::") ||
          name == "operator new" || name == "operator new[]";
 }

@@ -23,10 +23,9 @@
 
 #include "symbolizer/elf_file.h"
 #include "symbolizer/gzip_io.h"
-#include "symbolizer/profile_rewriter.h"
-#include "symbolizer/runtime_frames.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/profile_view.h"
 
 namespace leaktrack {
 namespace {
@@ -222,11 +221,7 @@ int DumpCommand(int argc, char** argv, int first) {
   } else {
     Result<Profile> profile = LoadProfileFile(dump_path);
     if (!profile.ok()) return Fail(kCmd, profile.error());
-    SymbolCache cache(debug_dirs);
-    SymbolizeReport report = SymbolizeProfile(&profile.value(), &cache);
-    for (const std::string& w : report.warnings)
-      fprintf(stderr, "leaktrack dump: warning: %s\n", w.c_str());
-    if (!all_frames) FoldRuntimeFrames(&profile.value());
+    NameProfile(kCmd, &profile.value(), debug_dirs, /*fold=*/!all_frames);
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
     if (!s.ok()) return Fail(kCmd, s.error());
   }

@@ -1,7 +1,8 @@
 // `leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir D]...`: raw dump -> symbolized
 // profile.
 //
-// Owns the command-line surface only; the work is symbolizer/profile_rewriter. Warnings about
+// Owns the command-line surface only; the work is symbolizer/profile_rewriter (through
+// NameProfile, which also folds standard-library frames: symbolizer/runtime_frames.h). Warnings about
 // single mappings (missing binary, build-ID mismatch) go to stderr, one line each, and do not
 // change the exit code: the output is still written, with those addresses left raw.
 #include <unistd.h>
@@ -9,10 +10,9 @@
 #include <cstdio>
 
 #include "symbolizer/gzip_io.h"
-#include "symbolizer/profile_rewriter.h"
-#include "symbolizer/runtime_frames.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/profile_view.h"
 
 namespace leaktrack {
 namespace {
@@ -79,11 +79,7 @@ int SymbolizeCommand(int argc, char** argv, int first) {
 
   Result<Profile> profile = LoadProfileFile(in);
   if (!profile.ok()) return Fail(kCmd, profile.error());
-  SymbolCache cache(debug_dirs);
-  SymbolizeReport report = SymbolizeProfile(&profile.value(), &cache);
-  for (const std::string& w : report.warnings)
-    fprintf(stderr, "leaktrack symbolize: warning: %s\n", w.c_str());
-  if (!all_frames) FoldRuntimeFrames(&profile.value());
+  NameProfile(kCmd, &profile.value(), debug_dirs, /*fold=*/!all_frames);
 
   if (out == "-") {
     std::string data = Gzip(EncodeProfile(profile.value()));

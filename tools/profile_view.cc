@@ -49,15 +49,19 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
   return stack;
 }
 
-Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
-  Result<Profile> p = LoadProfileFile(path);
-  if (!p.ok()) return p;
-  SymbolCache cache({});
-  const SymbolizeReport report = SymbolizeProfile(&p.value(), &cache);
+void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
+                 bool fold) {
+  SymbolCache cache(debug_dirs);
+  const SymbolizeReport report = SymbolizeProfile(p, &cache);
   for (const std::string& w : report.warnings)
     fprintf(stderr, "leaktrack %s: warning: %s\n", cmd.c_str(), w.c_str());
-  // Only what was symbolized here: a profile symbolized with --all-frames stays as it is.
-  if (report.locations_symbolized > 0) FoldRuntimeFrames(&p.value());
+  // Only what was named here: a profile symbolized with --all-frames stays as it is.
+  if (fold && report.locations_symbolized > 0) FoldRuntimeFrames(p);
+}
+
+Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
+  Result<Profile> p = LoadProfileFile(path);
+  if (p.ok()) NameProfile(cmd, &p.value(), {}, /*fold=*/true);
   return p;
 }
 

@@ -22,9 +22,15 @@ std::vector<std::string> LocationFrames(const Profile& p, const Location& loc, b
 // The stack of a sample as display names, leaf first.
 std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool with_address);
 
-// Reads a profile for a report. A raw dump (the shim's own file) is symbolized first with the
-// binaries on this machine and its standard-library frames folded, as `leaktrack symbolize`
-// does; problems with single mappings go to stderr as "leaktrack CMD: warning: ..." lines.
+// Names a raw profile for command `cmd` (symbolize, dump, and the reports): symbolized with the
+// binaries on this machine (and `debug_dirs`), one stderr line per mapping that could not be
+// ("leaktrack CMD: warning: ..."), then, with `fold` and if anything was named here, its
+// standard-library frames charged to the program (symbolizer/runtime_frames.h). A profile
+// that is already symbolized is left as it is, so naming twice changes nothing.
+void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
+                 bool fold);
+
+// Reads a profile for a report, naming a raw dump (the shim's own file) as `symbolize` does.
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path);
 
 // Index of the sample type called `name`; "" means the profile's default (default_sample_type,
