@@ -41,11 +41,12 @@ std::string QualifiedSelf(const std::string& name) {
 }
 
 // Impls the standard library provides for types the program did not define: primitives,
-// slices, references to those, and generic parameters (an impl written for any T).
+// slices, references to those, trait objects of its traits, and generic parameters (an impl
+// written for any T).
 bool IsRustLibraryType(std::string type) {
   for (bool again = true; again;) {
     again = false;
-    for (const char* p : {"&mut ", "&", "*const ", "*mut ", "["}) {
+    for (const char* p : {"&mut ", "&", "*const ", "*mut ", "[", "dyn "}) {
       if (StartsWith(type, p)) {
         type = type.substr(std::string(p).size());
         again = true;

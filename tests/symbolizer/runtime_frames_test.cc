@@ -30,6 +30,8 @@ TEST(RuntimeFramesTest, FunctionsByName) {
   EXPECT_TRUE(IsRuntimeFunction("<[T] as alloc::slice::hack::ConvertVec>::to_vec",
                                 "_ZN52_$LT$T$u20$as$u20$alloc..slice..hack..ConvertVec$GT$6to_vec17h0123456789abcdefE"));
   EXPECT_TRUE(IsRuntimeFunction("__rust_alloc", "__rust_alloc"));
+  const std::string dyn_fn = "_RNvXs0_NtNtNtCsgEmfK2I1SDS_4core3ops8function5implsRDINtB7_2FnuEp6OutputlNtNtBb_6marker4SyncNtNtNtBb_5panic11unwind_safe13RefUnwindSafeEL_INtB7_6FnOnceuE9call_onceCsjrHSEGnQ3l9_3std";
+  EXPECT_TRUE(IsRuntimeFunction("<&dyn core::ops::function::Fn + core::marker::Sync as core::ops::function::FnOnce>::call_once", dyn_fn));
   EXPECT_FALSE(IsRuntimeFunction("leak::open_session", "_ZN4leak12open_session17h797cb2b64cb13a0fE"));
   // The program's own impl of a std trait is the program's.
   EXPECT_FALSE(IsRuntimeFunction("<leak::Session as core::clone::Clone>::clone",
