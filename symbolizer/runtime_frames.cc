@@ -66,7 +66,7 @@ bool IsRustLibraryType(std::string type) {
 
 bool IsRuntimeObject(const std::string& path) {
   const std::string base = path.substr(path.rfind('/') + 1);
-  for (const char* lib : {"libc.so", "libc-", "ld-linux", "libstdc++.so", "libc++.so",
+  for (const char* lib : {"libc.so", "libc-2.", "ld-linux", "libstdc++.so", "libc++.so",
                           "libc++abi.so", "libgcc_s.so", "libpthread.so"})
     if (StartsWith(base, lib)) return true;
   return false;

@@ -42,7 +42,9 @@ TEST(RuntimeFramesTest, ObjectsByPath) {
   EXPECT_TRUE(IsRuntimeObject("/usr/lib/x86_64-linux-gnu/libc.so.6"));
   EXPECT_TRUE(IsRuntimeObject("/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30"));
   EXPECT_TRUE(IsRuntimeObject("/lib64/ld-linux-x86-64.so.2"));
+  EXPECT_TRUE(IsRuntimeObject("/lib/x86_64-linux-gnu/libc-2.31.so"));  // older glibc naming
   EXPECT_FALSE(IsRuntimeObject("/usr/lib/x86_64-linux-gnu/libcrypto.so.3"));
+  EXPECT_FALSE(IsRuntimeObject("/usr/lib/libc-client.so.2007e"));
   EXPECT_FALSE(IsRuntimeObject("/srv/bin/libcache.so"));
 }
 
