@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "symbolizer/demangle.h"
+
 namespace leaktrack {
 namespace {
 
@@ -136,8 +138,18 @@ DwarfLines::CuData* DwarfLines::FindCu(uint64_t address) {
   return nullptr;
 }
 
+// The name a function gives the classes declared in its body (a lambda's closure type, for
+// one): its short demangled name, as gdb writes "main()::{lambda()#1}".
+std::string FunctionScopeName(Dwarf_Die* function, const std::string& scope) {
+  std::string linkage = AttrString(function, DW_AT_linkage_name);
+  if (linkage.empty()) linkage = AttrString(function, DW_AT_MIPS_linkage_name);
+  if (!linkage.empty()) return ShortDisplayName(linkage);
+  return scope + AttrString(function, DW_AT_name);
+}
+
+// `function` is the innermost function whose body `parent` is in, or nullptr.
 void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::string& scope,
-                                    int depth) {
+                                    Dwarf_Die* function, int depth) {
   if (depth > kMaxNesting) return;
   Dwarf_Die child;
   if (dwarf_child(parent, &child) != 0) return;
@@ -156,11 +168,13 @@ void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::st
       }
       // Member functions of local classes (lambdas' static invokers, for one) are concrete
       // DIEs nested inside the enclosing function's DIE.
-      CollectSubprograms(&child, cu, scope, depth + 1);
+      CollectSubprograms(&child, cu, scope, &child, depth + 1);
     } else if (IsScope(tag)) {
-      CollectSubprograms(&child, cu, scope + ScopeName(&child) + "::", depth + 1);
+      const std::string outer =
+          function != nullptr ? FunctionScopeName(function, scope) + "::" : scope;
+      CollectSubprograms(&child, cu, outer + ScopeName(&child) + "::", nullptr, depth + 1);
     } else if (tag == DW_TAG_lexical_block || tag == DW_TAG_module) {
-      CollectSubprograms(&child, cu, scope, depth + 1);
+      CollectSubprograms(&child, cu, scope, function, depth + 1);
     }
   } while (dwarf_siblingof(&child, &child) == 0);
 }
@@ -168,7 +182,7 @@ void DwarfLines::CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::st
 void DwarfLines::IndexSubprograms(CuData* cu) {
   if (cu->indexed) return;
   cu->indexed = true;
-  CollectSubprograms(&cu->die, cu, "", 0);
+  CollectSubprograms(&cu->die, cu, "", nullptr, 0);
   std::sort(cu->ranges.begin(), cu->ranges.end(),
             [](const Range& a, const Range& b) { return a.low < b.low; });
   size_t nfiles = 0;

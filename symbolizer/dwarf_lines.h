@@ -56,7 +56,8 @@ class DwarfLines {
   explicit DwarfLines(Dwarf* dwarf) : dwarf_(dwarf) {}
   void IndexCus();
   void IndexSubprograms(CuData* cu);
-  void CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::string& scope, int depth);
+  void CollectSubprograms(Dwarf_Die* parent, CuData* cu, const std::string& scope,
+                          Dwarf_Die* function, int depth);
   CuData* FindCu(uint64_t address);
   std::string CallFile(CuData* cu, Dwarf_Die* inlined);
   void NameFrame(Dwarf_Die* die, SourceFrame* frame);

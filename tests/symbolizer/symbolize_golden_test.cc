@@ -163,6 +163,12 @@ TEST(SymbolizeTest, KeepsMangledSystemNamesAndAddresses) {
       found = true;
       EXPECT_EQ(p.Str(f.name), "svc::Cache::Insert");
     }
+    // A lambda's operator() is named by the function it is written in.
+    if (p.Str(f.system_name) == "operator()") {
+      EXPECT_EQ(p.Str(f.name).find("::{lambda}::operator()"), p.Str(f.name).size() - 22)
+          << p.Str(f.name);
+      EXPECT_NE(p.Str(f.name).rfind("{lambda}", 0), 0u) << p.Str(f.name);  // not at the start
+    }
     // A static function has no linkage name in DWARF: named by its namespace.
     if (p.Str(f.system_name) == "InlinedHelper") {
       found_static = true;
