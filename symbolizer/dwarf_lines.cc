@@ -68,6 +68,12 @@ bool HasLinkageName(Dwarf_Die* die) {
   return dwarf_hasattr(die, DW_AT_linkage_name) || dwarf_hasattr(die, DW_AT_MIPS_linkage_name);
 }
 
+// The mangled name, following DW_AT_abstract_origin and DW_AT_specification; "" if none.
+std::string LinkageName(Dwarf_Die* die) {
+  std::string name = AttrString(die, DW_AT_linkage_name);
+  return name.empty() ? AttrString(die, DW_AT_MIPS_linkage_name) : name;
+}
+
 bool HasPcAttributes(Dwarf_Die* die) {
   return dwarf_hasattr(die, DW_AT_low_pc) || dwarf_hasattr(die, DW_AT_ranges);
 }
@@ -141,8 +147,7 @@ DwarfLines::CuData* DwarfLines::FindCu(uint64_t address) {
 // The name a function gives the classes declared in its body (a lambda's closure type, for
 // one): its short demangled name, as gdb writes "main()::{lambda()#1}".
 std::string FunctionScopeName(Dwarf_Die* function, const std::string& scope) {
-  std::string linkage = AttrString(function, DW_AT_linkage_name);
-  if (linkage.empty()) linkage = AttrString(function, DW_AT_MIPS_linkage_name);
+  const std::string linkage = LinkageName(function);
   if (!linkage.empty()) return ShortDisplayName(linkage);
   return scope + AttrString(function, DW_AT_name);
 }
@@ -209,8 +214,7 @@ const std::string& DwarfLines::ScopeOf(Dwarf_Die* declaring) {
 // std::vector<lambda>'s _M_realloc_insert) and for some functions in anonymous namespaces; a
 // bare "_M_invoke" would hide that it is the standard library's (runtime_frames.h).
 void DwarfLines::NameFrame(Dwarf_Die* die, SourceFrame* frame) {
-  frame->name = AttrString(die, DW_AT_linkage_name);
-  if (frame->name.empty()) frame->name = AttrString(die, DW_AT_MIPS_linkage_name);
+  frame->name = LinkageName(die);
   if (!frame->name.empty()) return;
   frame->name = AttrString(die, DW_AT_name);
   if (frame->name.empty()) return;
