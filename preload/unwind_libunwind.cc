@@ -137,7 +137,7 @@ int WalkFromCaller(const CallerRegs& caller, void** buffer, int size) {
 // profile, so it is fatal there: every torture case and service run of `make test` has the
 // check on, and fails loudly. Level 2 also says once that a walk was checked, for the test that
 // must know the check ran; the others compare stderr and keep quiet.
-void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth, int level) {
+void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth) {
   uint64_t* full = static_cast<uint64_t*>(
       __builtin_alloca((max_depth + kCaptureSlack) * sizeof(uint64_t)));
   bool truncated = false;
@@ -145,7 +145,7 @@ void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth, int l
   bool same = full_depth == depth;
   for (int i = 0; same && i < depth; ++i) same = full[i] == frames[i];
   static std::atomic<bool> announced{false};  // so a test can tell that checks ran at all
-  if (same && level >= 2 && !announced.exchange(true, std::memory_order_relaxed)) {
+  if (same && FaultCheckUnwind() >= 2 && !announced.exchange(true, std::memory_order_relaxed)) {
     RawLog("LEAKTRACK_TEST_CHECK_UNWIND: checking walks from the caller (the first: %d frames)",
            depth);
   }
@@ -172,11 +172,7 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
                                   : -1;
   const int depth = n >= 0 ? CutOwnFrames(frames, n, max_depth, truncated)
                            : WalkFromHere(frames, max_depth, truncated);
-  if (n >= 0) {
-    if (const int level = FaultCheckUnwind(); level != 0) {
-      CheckWalkFromCaller(frames, depth, max_depth, level);
-    }
-  }
+  if (n >= 0 && FaultCheckUnwind() != 0) CheckWalkFromCaller(frames, depth, max_depth);
   *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
 }

@@ -1,13 +1,13 @@
 // Demangling and name shortening (see demangle.h).
 #include "symbolizer/demangle.h"
 
-#include "symbolizer/rust_v0.h"
-
 #include <cxxabi.h>
 
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+
+#include "symbolizer/rust_v0.h"
 
 namespace leaktrack {
 namespace {
@@ -165,6 +165,13 @@ std::string UnescapeRustLegacy(const std::string& demangled) {
   return out;
 }
 
+// `out` without trailing spaces, which a dropped argument list can leave ("operator< <T>",
+// "operator<< <char>"); `fallback` when nothing is left.
+std::string TrimmedOr(std::string out, const std::string& fallback) {
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? fallback : out;
+}
+
 }  // namespace
 
 std::string ShortDisplayName(const std::string& symbol) {
@@ -175,9 +182,7 @@ std::string ShortDisplayName(const std::string& symbol) {
   if (symbol.rfind("_Z", 0) != 0) {
     // DWARF names of template instances carry their arguments ("call_once<main()::<lambda()> >").
     if (symbol.find('<') == std::string::npos) return symbol;
-    std::string out = DropTemplateArgsKeepingSelf(symbol);
-    while (!out.empty() && out.back() == ' ') out.pop_back();  // "operator<< <char>"
-    return out.empty() ? symbol : out;
+    return TrimmedOr(DropTemplateArgsKeepingSelf(symbol), symbol);
   }
   int status = 0;
   char* demangled = abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status);
@@ -185,14 +190,8 @@ std::string ShortDisplayName(const std::string& symbol) {
   std::string text = demangled;
   free(demangled);
   if (IsRustLegacy(symbol)) text = UnescapeRustLegacy(text);
-  std::string out = DropReturnType(DropTemplateArgsKeepingSelf(DropParameters(text)));
-  while (!out.empty() && out.back() == ' ') out.pop_back();  // "operator< <T>" lost its "<T>"
-  return out.empty() ? symbol : out;
+  return TrimmedOr(DropReturnType(DropTemplateArgsKeepingSelf(DropParameters(text))), symbol);
 }
-
-}  // namespace leaktrack
-
-namespace leaktrack {
 
 bool IsRustSymbol(const std::string& symbol) {
   return symbol.rfind("_R", 0) == 0 || IsRustLegacy(symbol);

@@ -4,8 +4,9 @@
 // and template arguments ("_ZN3svc5Cache6InsertEm" -> "svc::Cache::Insert"), close to what
 // pprof's default demangler shows. Rust's legacy symbols lose their '$' escapes and hash
 // ("alloc::vec::Vec::push"); its v0 symbols ("_R...") are read by rust_v0.h, and one that cannot
-// be read is kept as it is, which pprof then demangles itself. Function.system_name keeps the mangled symbol, so pprof's
-// -symbolize=demangle=full|templates can still rebuild other forms. Thread-safe; allocates.
+// be read is kept as it is, which pprof then demangles itself. Function.system_name keeps the
+// mangled symbol, so pprof's -symbolize=demangle=full|templates can still rebuild other forms.
+// Thread-safe; allocates.
 #ifndef LEAKTRACK_SYMBOLIZER_DEMANGLE_H_
 #define LEAKTRACK_SYMBOLIZER_DEMANGLE_H_
 

@@ -95,10 +95,11 @@ size_t FoldRuntimeFrames(Profile* p) {
   std::unordered_map<uint64_t, bool> runtime_mapping;
   for (const Mapping& m : p->mapping) runtime_mapping[m.id] = IsRuntimeObject(p->Str(m.filename));
 
-  // How many of a location's frames, innermost first, belong to the runtime.
+  // A location's frames: its inlined ones, or one for an unsymbolized address.
+  auto frames = [](const Location& loc) { return std::max<size_t>(loc.line.size(), 1); };
+  // How many of them, innermost first, belong to the runtime.
   auto runtime_frames = [&](const Location& loc) -> size_t {
-    if (loc.mapping_id != 0 && runtime_mapping[loc.mapping_id])
-      return std::max<size_t>(loc.line.size(), 1);
+    if (loc.mapping_id != 0 && runtime_mapping[loc.mapping_id]) return frames(loc);
     size_t k = 0;
     while (k < loc.line.size() && runtime_function[loc.line[k].function_id]) ++k;
     return k;
@@ -116,7 +117,7 @@ size_t FoldRuntimeFrames(Profile* p) {
       cut = 0;
       if (loc == nullptr) break;  // a dangling id (no valid profile has one): stop there
       cut = runtime_frames(*loc);
-      if (cut < std::max<size_t>(loc->line.size(), 1)) break;
+      if (cut < frames(*loc)) break;
     }
     if (first == s.location_id.size()) continue;  // runtime all the way: keep it whole
     if (first == 0 && cut == 0) continue;
@@ -131,21 +132,23 @@ size_t FoldRuntimeFrames(Profile* p) {
       }
       s.location_id[first] = it->second;
     }
-    s.location_id.erase(s.location_id.begin(), s.location_id.begin() + static_cast<ptrdiff_t>(first));
+    s.location_id.erase(s.location_id.begin(),
+                        s.location_id.begin() + static_cast<ptrdiff_t>(first));
     ++changed;
   }
   if (changed == 0) return 0;
   for (Location& c : copies) p->location.push_back(std::move(c));
 
   std::unordered_set<uint64_t> used_locations, used_functions;
-  for (const Sample& s : p->sample) used_locations.insert(s.location_id.begin(), s.location_id.end());
-  p->location.erase(std::remove_if(p->location.begin(), p->location.end(),
-                                   [&](const Location& l) { return used_locations.count(l.id) == 0; }),
+  for (const Sample& s : p->sample)
+    used_locations.insert(s.location_id.begin(), s.location_id.end());
+  auto unused_location = [&](const Location& l) { return used_locations.count(l.id) == 0; };
+  p->location.erase(std::remove_if(p->location.begin(), p->location.end(), unused_location),
                     p->location.end());
   for (const Location& l : p->location)
     for (const Line& line : l.line) used_functions.insert(line.function_id);
-  p->function.erase(std::remove_if(p->function.begin(), p->function.end(),
-                                   [&](const Function& f) { return used_functions.count(f.id) == 0; }),
+  auto unused_function = [&](const Function& f) { return used_functions.count(f.id) == 0; };
+  p->function.erase(std::remove_if(p->function.begin(), p->function.end(), unused_function),
                     p->function.end());
   p->comment.push_back(p->Intern(
       "leaktrack: allocations through the standard libraries are charged to the calling "

@@ -6,8 +6,8 @@
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
 // the name means the file is whole). A Go program (its runtime keeps every signal) or one with
-// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. The dump is then symbolized (unless --raw)
-// and written atomically.
+// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. The dump
+// is then symbolized (unless --raw) and written atomically.
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>

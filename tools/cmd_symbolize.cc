@@ -2,9 +2,10 @@
 // profile.
 //
 // Owns the command-line surface only; the work is symbolizer/profile_rewriter (through
-// NameProfile, which also folds standard-library frames: symbolizer/runtime_frames.h). Warnings about
-// single mappings (missing binary, build-ID mismatch) go to stderr, one line each, and do not
-// change the exit code: the output is still written, with those addresses left raw.
+// NameProfile, which also folds standard-library frames: symbolizer/runtime_frames.h).
+// Warnings about single mappings (missing binary, build-ID mismatch) go to stderr, one line
+// each, and do not change the exit code: the output is still written, with those addresses
+// left raw.
 #include <unistd.h>
 
 #include <cstdio>

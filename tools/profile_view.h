@@ -1,8 +1,9 @@
-// Read-only views of a profile for the text reports (top, diff, growth).
+// Views of a profile for the commands: naming and the text reports (top, diff, growth).
 //
-// Owns how a Location turns into display names (demangled and shortened like pprof's default,
-// inlined frames expanded, "[binary]" for unsymbolized frames), how a sample type is chosen, and
-// how values are printed (pprof's B/kB/MB/GB with 1024 steps). Pure functions over Profile.
+// Owns how a command names a raw profile (NameProfile: symbolized, then its standard-library
+// frames folded), how a Location turns into display names (demangled and shortened like pprof's
+// default, inlined frames expanded, "[binary]" for unsymbolized frames), how a sample type is
+// chosen, and how values are printed (pprof's B/kB/MB/GB with 1024 steps).
 #ifndef LEAKTRACK_TOOLS_PROFILE_VIEW_H_
 #define LEAKTRACK_TOOLS_PROFILE_VIEW_H_
 
