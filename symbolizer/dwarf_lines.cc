@@ -122,6 +122,7 @@ void DwarfLines::IndexCus() {
     if (unit_type != DW_UT_compile && unit_type != DW_UT_partial) continue;
     CuData cu;
     cu.die = cudie;
+    cu_index_.emplace(dwarf_dieoffset(&cudie), cus_.size());
     cus_.push_back(cu);
     Dwarf_Addr base, start, end;
     ptrdiff_t offset = 0;
@@ -194,11 +195,23 @@ void DwarfLines::IndexSubprograms(CuData* cu) {
   if (dwarf_getsrcfiles(&cu->die, &cu->files, &nfiles) != 0) cu->files = nullptr;
 }
 
-// For a DIE no indexed CU has noted (its CU is not indexed yet, or it sits in a partial unit).
+// The "ns::Class::" a declaring DIE was noted with when its unit was indexed. A declaration in
+// another unit than the frame's (LTO, dwz partial units) has its unit indexed now, so a name
+// never depends on which frame asked first. dwarf_getscopes_die, a walk of the unit, is left
+// for a DIE that indexing does not reach.
 const std::string& DwarfLines::ScopeOf(Dwarf_Die* declaring) {
   const Dwarf_Off offset = dwarf_dieoffset(declaring);
   auto it = scope_of_.find(offset);
   if (it != scope_of_.end()) return it->second;
+  Dwarf_Die unit;
+  if (dwarf_diecu(declaring, &unit, nullptr, nullptr) != nullptr) {
+    auto owner = cu_index_.find(dwarf_dieoffset(&unit));
+    if (owner != cu_index_.end() && !cus_[owner->second].indexed) {
+      IndexSubprograms(&cus_[owner->second]);
+      it = scope_of_.find(offset);
+      if (it != scope_of_.end()) return it->second;
+    }
+  }
   std::string scope;
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes_die(declaring, &scopes);

@@ -66,9 +66,10 @@ class DwarfLines {
   Dwarf* dwarf_;
   bool cus_indexed_ = false;
   std::vector<CuData> cus_;
+  std::unordered_map<Dwarf_Off, size_t> cu_index_;  // unit DIE offset -> index into cus_
   std::vector<Range> cu_ranges_;  // sorted by low
-  // "ns::Class::" for each function DIE without a linkage name, by DIE offset: noted while a
-  // CU's subprograms are indexed, else found once with dwarf_getscopes_die (a walk of the CU).
+  // "ns::Class::" for each function DIE without a linkage name, by DIE offset: noted while its
+  // unit's subprograms are indexed (ScopeOf indexes the unit when a frame needs it first).
   std::unordered_map<Dwarf_Off, std::string> scope_of_;
 };
 
