@@ -96,26 +96,62 @@ bool FindBuildIdInNotes(const uint8_t* notes, size_t len, char* hex, size_t hex_
   return false;
 }
 
-bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap) {
+namespace {
+
+// Finds the build ID of an ELF image through `read(buf, len, at)`: its header and program
+// headers at `base` + their file offset; its notes at their file offset (`loaded` false: a
+// file, base 0) or, in a loaded image whose offset-0 segment is at `base`, where the loader put
+// them (load bias + p_vaddr). Program headers are read one at a time: a dump may run on a small
+// alternate signal stack.
+template <typename Read>
+bool FindBuildId(Read read, uint64_t base, bool loaded, char* hex, size_t hex_cap) {
+  ElfW(Ehdr) eh;
+  if (!read(&eh, sizeof(eh), base) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ElfW(Phdr)) ||
+      eh.e_phnum >= 256)
+    return false;
+  ElfW(Phdr) ph;
+  auto read_phdr = [&](int i) { return read(&ph, sizeof(ph), base + eh.e_phoff + i * sizeof(ph)); };
+  uint64_t bias = 0;
+  if (loaded) {
+    int i = 0;
+    while (i < eh.e_phnum && read_phdr(i) && !(ph.p_type == PT_LOAD && ph.p_offset == 0)) ++i;
+    if (i == eh.e_phnum || ph.p_type != PT_LOAD || ph.p_offset != 0) return false;
+    bias = base - ph.p_vaddr;
+  }
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    if (!read_phdr(i)) return false;
+    if (ph.p_type != PT_NOTE || ph.p_filesz == 0) continue;
+    uint8_t notes[1024];  // build-id notes come first and are tiny; larger segments are cut
+    const size_t want = ph.p_filesz < sizeof(notes) ? ph.p_filesz : sizeof(notes);
+    if (read(notes, want, loaded ? bias + ph.p_vaddr : ph.p_offset) &&
+        FindBuildIdInNotes(notes, want, hex, hex_cap))
+      return true;
+  }
+  return false;
+}
+
+// Reads the build ID through `path`, opened here (a file, or /proc/self/mem).
+bool ReadBuildIdVia(const char* path, uint64_t base, bool loaded, char* hex, size_t hex_cap) {
   const int fd = OpenOwnFd(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return false;
-  bool found = false;
-  ElfW(Ehdr) eh;
-  if (pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-      eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(ElfW(Phdr)) &&
-      eh.e_phnum < 256) {
-    for (int i = 0; i < eh.e_phnum && !found; ++i) {
-      ElfW(Phdr) ph;
-      if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) != sizeof(ph)) break;
-      if (ph.p_type != PT_NOTE || ph.p_filesz == 0) continue;
-      uint8_t notes[1024];  // build-id notes come first and are tiny; larger segments are cut
-      const size_t want = ph.p_filesz < sizeof(notes) ? ph.p_filesz : sizeof(notes);
-      const ssize_t got = pread(fd, notes, want, ph.p_offset);
-      if (got > 0) found = FindBuildIdInNotes(notes, static_cast<size_t>(got), hex, hex_cap);
-    }
-  }
+  auto read = [fd](void* buf, size_t len, uint64_t at) {
+    return pread(fd, buf, len, static_cast<off_t>(at)) == static_cast<ssize_t>(len);
+  };
+  const bool found = FindBuildId(read, base, loaded, hex, hex_cap);
   close(fd);
   return found;
+}
+
+}  // namespace
+
+bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap) {
+  return ReadBuildIdVia(path, 0, /*loaded=*/false, hex, hex_cap);
+}
+
+bool ReadBuildIdFromMemory(uint64_t base, char* hex, size_t hex_cap) {
+  // Through /proc/self/mem, an address unmapped meanwhile is a failed read, not a fault.
+  return ReadBuildIdVia("/proc/self/mem", base, /*loaded=*/true, hex, hex_cap);
 }
 
 int ReadExecutableMappings(Arena* arena, Mapping** out) {
@@ -158,11 +194,14 @@ int ReadExecutableMappings(Arena* arena, Mapping** out) {
   int n = 0;
   const char* line = text;
   const char* end = text + len;
+  MapsEntry image;  // the last offset-0 line: where the current file's ELF header is mapped
   while (line < end) {
     const char* nl = static_cast<const char*>(memchr(line, '\n', end - line));
     if (nl == nullptr) nl = end;
     MapsEntry e;
-    if (ParseMapsLine(line, nl - line, &e) && e.executable && e.path_len > 0) {
+    const bool parsed = ParseMapsLine(line, nl - line, &e);
+    if (parsed && e.offset == 0 && e.path_len > 0) image = e;
+    if (parsed && e.executable && e.path_len > 0) {
       Mapping& m = maps[n];
       m.start = e.start;
       m.limit = e.limit;
@@ -172,12 +211,15 @@ int ReadExecutableMappings(Arena* arena, Mapping** out) {
       memcpy(m.path, e.path, e.path_len);
       m.path[e.path_len] = '\0';
       m.build_id[0] = '\0';
-      if (m.path[0] == '/' && !e.deleted) {
+      if (m.path[0] == '/') {
         // Several segments of one file share the ID; reuse the previous lookup.
         if (n > 0 && strcmp(maps[n - 1].path, m.path) == 0) {
           memcpy(m.build_id, maps[n - 1].build_id, sizeof(m.build_id));
-        } else {
+        } else if (!e.deleted) {
           (void)ReadBuildIdFromFile(m.path, m.build_id, sizeof(m.build_id));
+        } else if (image.path_len == e.path_len && memcmp(image.path, e.path, e.path_len) == 0) {
+          // The path names another file now, or none: read the ID the loader mapped.
+          (void)ReadBuildIdFromMemory(image.start, m.build_id, sizeof(m.build_id));
         }
       }
       ++n;

@@ -1,9 +1,9 @@
 // The executable mappings of this process, with their build IDs, for the profile's Mapping table.
 //
 // Read from /proc/self/maps with raw open/read into caller-owned memory (an Arena), and build IDs
-// read from each file with pread — never by touching the mapped images, which another thread may
-// dlclose meanwhile, and never through dl_iterate_phdr, whose loader lock a signal may have
-// interrupted. Everything here is async-signal-safe and allocation-free. The line and note
+// read from each file with pread (from /proc/self/mem for a file deleted since it was mapped) —
+// never by touching the mapped images, which another thread may dlclose meanwhile, and never
+// through dl_iterate_phdr, whose loader lock a signal may have interrupted. Everything here is async-signal-safe and allocation-free. The line and note
 // parsers are pure functions, fuzzed separately.
 #pragma once
 
@@ -46,5 +46,12 @@ int ReadExecutableMappings(Arena* arena, Mapping** out);
 
 // Reads the build ID of the ELF file at path into hex. Async-signal-safe.
 bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap);
+
+// Reads the build ID of the ELF image loaded with its offset-0 segment at `base`, from this
+// process's memory through /proc/self/mem: for files deleted or replaced since they were
+// mapped, whose path names another file or none (the symbolizer must not mistake the new
+// binary for the old). An image unmapped meanwhile is a failed read, not a fault.
+// Async-signal-safe.
+bool ReadBuildIdFromMemory(uint64_t base, char* hex, size_t hex_cap);
 
 }  // namespace leaktrack

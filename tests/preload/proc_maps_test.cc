@@ -1,9 +1,12 @@
 // Tests of /proc/self/maps parsing and build-ID reading (proc_maps.h).
 #include "proc_maps.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <link.h>
+#include <sys/mman.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -98,6 +101,78 @@ TEST(ProcMapsTest, OwnExecutableComesFirstWithItsBuildId) {
   for (int i = 0; i < n; ++i) libc |= strstr(maps[i].path, "libc.so") != nullptr;
   EXPECT_TRUE(libc);
   arena.Release();
+}
+
+// Where this process has mapped offset 0 of `path` (its ELF header), from /proc/self/maps.
+uint64_t ImageBase(const std::string& path) {
+  FILE* f = fopen("/proc/self/maps", "r");
+  char line[4096];
+  uint64_t base = 0;
+  while (f != nullptr && base == 0 && fgets(line, sizeof(line), f) != nullptr) {
+    line[strcspn(line, "\n")] = '\0';
+    MapsEntry e;
+    if (ParseMapsLine(line, strlen(line), &e) && e.offset == 0 &&
+        std::string(e.path, e.path_len) == path)
+      base = e.start;
+  }
+  if (f != nullptr) fclose(f);
+  return base;
+}
+
+TEST(ProcMapsTest, ReadsTheBuildIdOfALoadedImageFromMemory) {
+  char exe[4096];
+  const ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  ASSERT_GT(len, 0);
+  exe[len] = '\0';
+  char from_file[65] = "", from_memory[65] = "";
+  ASSERT_TRUE(ReadBuildIdFromFile(exe, from_file, sizeof(from_file)));
+  const uint64_t base = ImageBase(exe);
+  ASSERT_NE(base, 0u);
+  ASSERT_TRUE(ReadBuildIdFromMemory(base, from_memory, sizeof(from_memory)));
+  EXPECT_STREQ(from_memory, from_file);
+  // An address with nothing mapped is a failed read, not a fault.
+  void* hole = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(hole, MAP_FAILED);
+  munmap(hole, 4096);
+  EXPECT_FALSE(ReadBuildIdFromMemory(reinterpret_cast<uint64_t>(hole), from_memory, 65));
+  EXPECT_FALSE(ReadBuildIdFromMemory(base + 4096 * 64, from_memory, 65));  // not an ELF header
+}
+
+// A library deleted (or replaced by another file) since it was loaded keeps the build ID it was
+// loaded with: the symbolizer must be able to tell the file now at its path from it.
+TEST(ProcMapsTest, DeletedLibraryKeepsItsBuildId) {
+  char dir[] = "/tmp/lt_deleted.XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string lib = std::string(dir) + "/libcopy.so";
+  FILE* src = popen("ldconfig -p | sed -n 's/.*libz.so.1 (libc6,x86-64) => //p' | head -1", "r");
+  ASSERT_NE(src, nullptr);
+  char libz[4096] = "";
+  ASSERT_NE(fgets(libz, sizeof(libz), src), nullptr);
+  pclose(src);
+  libz[strcspn(libz, "\n")] = '\0';
+  ASSERT_EQ(system(("cp '" + std::string(libz) + "' " + lib).c_str()), 0);
+  char original[65] = "";
+  ASSERT_TRUE(ReadBuildIdFromFile(lib.c_str(), original, sizeof(original)));
+  void* handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  // Replaced as a deployment does: a new file renamed over the old one.
+  ASSERT_EQ(system(("cp /proc/self/exe " + lib + ".new && mv " + lib + ".new " + lib).c_str()), 0);
+
+  Arena arena;
+  ASSERT_TRUE(arena.Init(8 << 20));
+  Mapping* maps = nullptr;
+  const int n = ReadExecutableMappings(&arena, &maps);
+  int found = 0;
+  for (int i = 0; i < n; ++i) {
+    if (lib != maps[i].path) continue;
+    ++found;
+    EXPECT_STREQ(maps[i].build_id, original);
+  }
+  EXPECT_EQ(found, 1);
+  arena.Release();
+  dlclose(handle);
+  unlink(lib.c_str());
+  rmdir(dir);
 }
 
 }  // namespace
