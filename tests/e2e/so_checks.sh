@@ -6,10 +6,13 @@
 #    no time-of-day locale functions (tzset lock), no pthread_getattr_np;
 #  - TLS: initial-exec only (no DTPMOD64/DTPOFF64 relocations), at most 256 bytes;
 #  - libunwind is linked in statically: no libunwind.so / libgcc_s in DT_NEEDED, and no _Unwind_*
-#    symbol defined at all, so exceptions and cancellation bind to libgcc_s as without us (G1).
-# usage: so_checks.sh path/to/libleaktrack.so
+#    symbol defined at all, so exceptions and cancellation bind to libgcc_s as without us (G1);
+#  - with zlib linked in (static): DT_NEEDED is libc.so.6 alone and no zlib function is imported,
+#    so the shim loads into an image that has no zlib, and a program's own deflate cannot take
+#    the shim's calls.
+# usage: so_checks.sh path/to/libleaktrack.so static|shared
 set -euo pipefail
-so=$1
+so=$1 zlib=${2:-shared}
 fail() { echo "FAIL: $*"; exit 1; }
 
 exports=$(nm -D --defined-only "$so" | awk '$2 ~ /[TWV]/ {print $3}' | sort)
@@ -41,6 +44,11 @@ tls=$(( $(readelf -lW "$so" | awk '$1 == "TLS" {print $6}') ))
 needed=$(readelf -dW "$so" | awk '/NEEDED/ {gsub(/[\[\]]/, "", $5); print $5}')
 bad=$(echo "$needed" | grep -E '^lib(unwind|gcc_s|stdc\+\+)' || true)
 [[ -z "$bad" ]] || fail "DT_NEEDED must not list $bad (libunwind is linked in statically)"
+if [[ "$zlib" == static ]]; then
+  [[ "$(echo $needed)" == "libc.so.6" ]] || fail "DT_NEEDED is '$(echo $needed)', want libc.so.6 alone"
+  zlib_imports=$(echo "$imports" | grep -E '^(deflate|inflate|crc32|adler32|zlib).*' || true)
+  [[ -z "$zlib_imports" ]] || fail "zlib functions imported: $zlib_imports"
+fi
 unwind_defs=$(nm "$so" 2>/dev/null | awk '$2 ~ /[TtWw]/ && $3 ~ /^_Unwind_/' || true)
 [[ -z "$unwind_defs" ]] || fail "defines _Unwind_* (would shadow libgcc_s): $unwind_defs"
 
