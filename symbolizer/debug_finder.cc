@@ -5,9 +5,12 @@
 
 namespace leaktrack {
 
-DebugFinder::DebugFinder(std::vector<std::string> debug_dirs, std::string system_dir)
-    : dirs_(std::move(debug_dirs)) {
-  if (!system_dir.empty()) dirs_.push_back(std::move(system_dir));
+DebugFinder::DebugFinder(std::vector<std::string> debug_dirs, std::string system_dir,
+                         std::string sysroot)
+    : dirs_(std::move(debug_dirs)), sysroot_(std::move(sysroot)) {
+  if (system_dir.empty()) return;
+  if (!sysroot_.empty()) dirs_.push_back(sysroot_ + system_dir);
+  dirs_.push_back(std::move(system_dir));
 }
 
 std::unique_ptr<ElfFile> DebugFinder::TryCandidate(const std::string& path,
@@ -21,7 +24,7 @@ std::unique_ptr<ElfFile> DebugFinder::TryCandidate(const std::string& path,
   return std::move(f).value();
 }
 
-std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary) const {
+std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path) const {
   const std::string& id = binary.build_id();
   if (id.size() > 2) {
     for (const std::string& dir : dirs_) {
@@ -31,9 +34,10 @@ std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary) const {
   }
   const std::string& link = binary.debuglink();
   if (link.empty()) return nullptr;
-  std::string bindir = binary.path().substr(0, binary.path().rfind('/') + 1);
+  std::string bindir = path.substr(0, path.rfind('/') + 1);
   if (bindir.empty()) bindir = "./";
-  std::vector<std::string> candidates = {bindir + link, bindir + ".debug/" + link};
+  std::vector<std::string> candidates = {sysroot_ + bindir + link,
+                                         sysroot_ + bindir + ".debug/" + link};
   for (const std::string& dir : dirs_) candidates.push_back(dir + bindir + link);
   for (const std::string& c : candidates)
     if (auto f = TryCandidate(c, binary)) return f;

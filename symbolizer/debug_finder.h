@@ -1,9 +1,12 @@
 // Finds the separate debug file of a binary: by build ID, then by .gnu_debuglink.
 //
 // Search order, first hit wins (the GDB conventions, which Debian's -dbg/-dbgsym packages use):
-//   1. <dir>/.build-id/<xx>/<rest>.debug for each user --debug-dir, then /usr/lib/debug;
-//   2. debuglink name in: the binary's directory, <bindir>/.debug/, <dir>/<bindir>/ for each
-//      user dir, then /usr/lib/debug/<bindir>/.
+//   1. <dir>/.build-id/<xx>/<rest>.debug for each user --debug-dir, then the sysroot's
+//      /usr/lib/debug, then this machine's;
+//   2. debuglink name in: the binary's directory, <bindir>/.debug/ (both under the sysroot),
+//      then <dir>/<bindir>/ for each of the directories of 1.
+// <bindir> is the directory of the binary's path in the profile, not of the file opened (which
+// may be a /proc/PID/map_files link).
 // A candidate whose build ID differs from the binary's is skipped, so a stale debug file never
 // produces wrong lines. Pure lookup: no caching, no output.
 #ifndef LEAKTRACK_SYMBOLIZER_DEBUG_FINDER_H_
@@ -20,16 +23,19 @@ namespace leaktrack {
 class DebugFinder {
  public:
   // `debug_dirs` are searched before the system directory. `system_dir` is a parameter so
-  // tests can point it at a fixture tree.
+  // tests can point it at a fixture tree. `sysroot` prefixes the profile's paths (see
+  // BinarySource); empty for this machine's /.
   explicit DebugFinder(std::vector<std::string> debug_dirs,
-                       std::string system_dir = "/usr/lib/debug");
+                       std::string system_dir = "/usr/lib/debug", std::string sysroot = "");
 
-  // Returns the opened debug file holding DWARF for `binary`, or nullptr when none is found.
-  std::unique_ptr<ElfFile> Find(const ElfFile& binary) const;
+  // Returns the opened debug file holding DWARF for `binary`, which the profile calls `path`,
+  // or nullptr when none is found.
+  std::unique_ptr<ElfFile> Find(const ElfFile& binary, const std::string& path) const;
 
  private:
   std::unique_ptr<ElfFile> TryCandidate(const std::string& path, const ElfFile& binary) const;
-  std::vector<std::string> dirs_;  // user dirs followed by system_dir
+  std::vector<std::string> dirs_;  // user dirs, sysroot + system_dir, system_dir
+  std::string sysroot_;
 };
 
 }  // namespace leaktrack

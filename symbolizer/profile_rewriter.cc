@@ -65,6 +65,14 @@ class FunctionTable {
 
 }  // namespace
 
+std::string MappedPath(const std::string& filename) {
+  const std::string kDeleted = " (deleted)";
+  if (filename.size() > kDeleted.size() &&
+      filename.compare(filename.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+    return filename.substr(0, filename.size() - kDeleted.size());
+  return filename;
+}
+
 SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
   SymbolizeReport report;
   std::map<uint64_t, std::vector<size_t>> by_mapping;  // mapping id -> location indexes
@@ -79,11 +87,7 @@ SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
     if (m.has_functions || m.has_filenames || m.has_line_numbers) continue;
     const std::vector<size_t>& locations = group->second;
     report.locations_considered += locations.size();
-    std::string path = profile->Str(m.filename);
-    const std::string kDeleted = " (deleted)";
-    if (path.size() > kDeleted.size() &&
-        path.compare(path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
-      path.resize(path.size() - kDeleted.size());
+    const std::string path = MappedPath(profile->Str(m.filename));
     if (IsPseudoFile(path)) continue;
     if (path.empty()) {
       report.warnings.push_back("mapping " + std::to_string(m.id) + " has no file name; " +

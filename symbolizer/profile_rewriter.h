@@ -23,6 +23,10 @@ struct SymbolizeReport {
   size_t locations_symbolized = 0;
 };
 
+// The path of the file a Mapping names: its filename without the " (deleted)" that
+// /proc/PID/maps appends to a file removed since it was mapped. SymbolCache is asked for it.
+std::string MappedPath(const std::string& filename);
+
 // Symbolizes every unsymbolized Location of `profile` that belongs to a file-backed mapping.
 // The profile stays valid (ValidateProfile) afterwards. Never fails as a whole: problems with
 // single mappings are reported in the returned warnings.

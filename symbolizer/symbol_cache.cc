@@ -3,21 +3,21 @@
 
 namespace leaktrack {
 
-Result<std::unique_ptr<Module>> Module::Open(const std::string& path,
+Result<std::unique_ptr<Module>> Module::Open(const std::string& file, const std::string& path,
                                              const std::string& expected_build_id,
                                              const DebugFinder& finder) {
-  Result<std::unique_ptr<ElfFile>> bin = ElfFile::Open(path);
+  Result<std::unique_ptr<ElfFile>> bin = ElfFile::Open(file);
   if (!bin.ok()) return MakeError(bin.error());
   std::unique_ptr<Module> m(new Module());
   m->binary_ = std::move(bin).value();
   const std::string& actual = m->binary_->build_id();
   if (!expected_build_id.empty() && !actual.empty() && actual != expected_build_id)
-    return MakeError(path + ": build ID mismatch (profile " + expected_build_id + ", file " +
+    return MakeError(file + ": build ID mismatch (profile " + expected_build_id + ", file " +
                      actual + ")");
   Elf* dwarf_elf = nullptr;
   if (m->binary_->has_dwarf()) {
     dwarf_elf = m->binary_->elf();
-  } else if ((m->debug_ = finder.Find(*m->binary_))) {
+  } else if ((m->debug_ = finder.Find(*m->binary_, path))) {
     dwarf_elf = m->debug_->elf();
     m->debug_path_ = m->debug_->path();
   }
@@ -56,20 +56,31 @@ const ResolvedAddress& Module::Resolve(uint64_t memory_start, uint64_t file_offs
   return r;
 }
 
-SymbolCache::SymbolCache(std::vector<std::string> debug_dirs) : finder_(std::move(debug_dirs)) {}
+SymbolCache::SymbolCache(std::vector<std::string> debug_dirs, BinarySource source)
+    : source_(std::move(source)), finder_(std::move(debug_dirs), "/usr/lib/debug", source_.sysroot) {}
 
 Result<Module*> SymbolCache::Get(const std::string& path, const std::string& build_id) {
   auto key = std::make_pair(path, build_id);
   if (auto it = modules_.find(key); it != modules_.end()) return it->second.get();
   if (auto it = failures_.find(key); it != failures_.end()) return MakeError(it->second);
-  Result<std::unique_ptr<Module>> m = Module::Open(path, build_id, finder_);
-  if (!m.ok()) {
-    failures_[key] = m.error();
-    return MakeError(m.error());
+  std::vector<std::string> files;
+  if (auto it = source_.mapped_files.find(path); it != source_.mapped_files.end())
+    files.push_back(it->second);
+  const std::string rooted = source_.sysroot + path;
+  files.push_back(rooted);
+  if (!source_.sysroot.empty() && !build_id.empty()) files.push_back(path);
+  std::string error;
+  for (const std::string& file : files) {
+    Result<std::unique_ptr<Module>> m = Module::Open(file, path, build_id, finder_);
+    if (m.ok()) {
+      Module* raw = m.value().get();
+      modules_[key] = std::move(m).value();
+      return raw;
+    }
+    if (file == rooted) error = m.error();
   }
-  Module* raw = m.value().get();
-  modules_[key] = std::move(m).value();
-  return raw;
+  failures_[key] = error;
+  return MakeError(error);
 }
 
 }  // namespace leaktrack

@@ -31,9 +31,10 @@ struct ResolvedAddress {
 
 class Module {
  public:
-  // Opens `path`, checks its build ID against `expected_build_id` (skipped when either is
-  // empty) and finds debug info. Errors are one line, e.g. "build ID mismatch (...)".
-  static Result<std::unique_ptr<Module>> Open(const std::string& path,
+  // Opens `file`, checks its build ID against `expected_build_id` (skipped when either is
+  // empty) and finds debug info for the binary the profile calls `path` (debuglink files are
+  // looked for beside `path`). Errors are one line, e.g. "build ID mismatch (...)".
+  static Result<std::unique_ptr<Module>> Open(const std::string& file, const std::string& path,
                                               const std::string& expected_build_id,
                                               const DebugFinder& finder);
 
@@ -53,15 +54,30 @@ class Module {
   std::unordered_map<uint64_t, ResolvedAddress> cache_;  // by file address
 };
 
+// Where the binaries a profile names are read from, when that is not this machine's `/`: the
+// profiled process ran in a container, or its files have been replaced since it mapped them.
+struct BinarySource {
+  // Prefix of every path in the profile: a container's root as /proc/PID/root, or an unpacked
+  // image. Its /usr/lib/debug is searched for debug files too. Empty: this machine's /.
+  std::string sysroot;
+  // Path in the profile -> a file known to be the very object the process mapped under that
+  // path (its /proc/PID/map_files link): tried first, so a binary upgraded or deleted on disk
+  // while the process runs is still read. Build IDs are checked all the same.
+  std::map<std::string, std::string> mapped_files;
+};
+
 class SymbolCache {
  public:
-  explicit SymbolCache(std::vector<std::string> debug_dirs);
+  explicit SymbolCache(std::vector<std::string> debug_dirs, BinarySource source = {});
 
-  // The module for (path, build_id), opened on first use. A failure is cached too, so a
-  // missing binary is reported once.
+  // The module for (path, build_id), opened on first use from, in order: the mapped file,
+  // sysroot + path, and (with a sysroot, when the profile has the build ID to check it) path on
+  // this machine. A failure is cached too, so a missing binary is reported once; its error
+  // names sysroot + path.
   Result<Module*> Get(const std::string& path, const std::string& build_id);
 
  private:
+  BinarySource source_;
   DebugFinder finder_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Module>> modules_;
   std::map<std::pair<std::string, std::string>, std::string> failures_;

@@ -5,6 +5,7 @@
 // the rendered stacks with golden/fixture_stacks.txt (LT_UPDATE_GOLDEN=1 rewrites it).
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -190,6 +191,68 @@ TEST(SymbolizeTest, KeepsMangledSystemNamesAndAddresses) {
     EXPECT_EQ(p.location[i].mapping_id, raw.location[i].mapping_id);
   }
   EXPECT_EQ(p.sample.size(), raw.sample.size());
+}
+
+// A scratch directory standing in for a container's root: `links` are its paths (as the
+// profiled process saw them) -> files here.
+class FakeRoot {
+ public:
+  explicit FakeRoot(const std::vector<std::pair<std::string, std::string>>& links) {
+    char tmpl[] = "/tmp/lt_sysroot.XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    for (const auto& [inside, target] : links) {
+      const std::string at = dir_ + inside;
+      EXPECT_EQ(system(("mkdir -p \"$(dirname '" + at + "')\"").c_str()), 0);
+      EXPECT_EQ(symlink(target.c_str(), at.c_str()), 0) << at;
+    }
+  }
+  ~FakeRoot() { (void)!system(("rm -rf '" + dir_ + "'").c_str()); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+TEST(SymbolizeTest, SysrootHoldsTheBinariesOfAContainer) {
+  Profile p = RunFixture("splitdebug");
+  // The process saw its binary as /app/... and its debug files in its own /usr/lib/debug.
+  Mapping& exe = p.mapping[0];
+  exe.filename = p.Intern("/app/fixture_splitdebug");
+  FakeRoot root({{"/app/fixture_splitdebug", kFixtureDir + "/fixture_splitdebug"},
+                 {"/usr/lib/debug", kDebugDir}});
+  Profile here = p;
+  SymbolCache this_machine({});
+  ASSERT_FALSE(SymbolizeProfile(&here, &this_machine).warnings.empty());
+  EXPECT_FALSE(here.mapping[0].has_functions);
+
+  BinarySource source;
+  source.sysroot = root.dir();
+  SymbolCache cache({}, source);
+  SymbolizeReport report = SymbolizeProfile(&p, &cache);
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings[0];
+  EXPECT_TRUE(exe.has_functions && exe.has_line_numbers && exe.has_inline_frames);
+  // libc is not in this root: this machine's copy is used, as its build ID matches.
+  EXPECT_GT(SymbolizedLocations(p, MappingOf(p, "libc.so.6").id), 0u);
+}
+
+TEST(SymbolizeTest, MappedFileComesBeforeThePathAndIsCheckedByBuildId) {
+  Profile p = RunFixture("pie");
+  p.mapping[0].filename = p.Intern("/gone/fixture_pie");  // replaced or deleted since
+  Profile wrong = p;
+  BinarySource source;
+  source.mapped_files["/gone/fixture_pie"] = kFixtureDir + "/fixture_pie";
+  SymbolCache cache({kDebugDir}, source);
+  SymbolizeReport report = SymbolizeProfile(&p, &cache);
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings[0];
+  EXPECT_TRUE(p.mapping[0].has_line_numbers);
+
+  // A mapped file with another build ID is not used; the warning names the profile's path.
+  source.mapped_files["/gone/fixture_pie"] = kFixtureDir + "/libfixture_lib.so";
+  SymbolCache mismatched({kDebugDir}, source);
+  report = SymbolizeProfile(&wrong, &mismatched);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.warnings[0].rfind("/gone/fixture_pie: ", 0), 0u) << report.warnings[0];
+  EXPECT_FALSE(wrong.mapping[0].has_functions);
 }
 
 TEST(DemangleTest, ShortNames) {
