@@ -2,6 +2,7 @@
 #include "tools/cli.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -103,6 +104,15 @@ bool HelpRequested(int argc, char** argv, int first) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
   }
   return false;
+}
+
+Result<std::string> SysrootArgument(const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return MakeError("--sysroot " + dir + " is not an existing directory");
+  std::string root = dir;
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  return root;
 }
 
 }  // namespace leaktrack

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "symbolizer/result.h"
+
 namespace leaktrack {
 
 enum ExitCode : int {
@@ -51,6 +53,10 @@ bool ParseSignal(const std::string& s, int* signo);
 std::string SignalName(int signo);
 
 bool HelpRequested(int argc, char** argv, int first);
+
+// The value of --sysroot: an existing directory, without trailing slashes ("/" gives "", this
+// machine's root), or an error naming it.
+Result<std::string> SysrootArgument(const std::string& dir);
 
 }  // namespace leaktrack
 

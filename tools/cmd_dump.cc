@@ -1,17 +1,21 @@
-// `leaktrack dump PID [-o FILE] [--raw] [--all-frames] [--timeout S] [--debug-dir D]`: ask a
-// running process for a heap dump and fetch it.
+// `leaktrack dump PID [-o FILE] [--raw] [--all-frames] [--timeout S] [--debug-dir D]
+// [--sysroot D]`: ask a running process for a heap dump and fetch it.
 //
 // Owns the handshake with the shim: check /proc/PID/maps for libleaktrack.so first (the dump
 // signal's default action would kill a process without the shim), read LEAKTRACK_DIR and
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
 // the name means the file is whole). A Go program (its runtime keeps every signal) or one with
-// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. The dump
-// is then symbolized (unless --raw) and written atomically.
+// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. A process
+// in a container is reached through target_process.h: its dump is named by its own PID and
+// found, like its binaries, under /proc/PID/root. The dump is then symbolized (unless --raw),
+// from the very files the process mapped where /proc/PID/map_files allows, and written
+// atomically.
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,25 +30,29 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/profile_view.h"
+#include "tools/target_process.h"
 
 namespace leaktrack {
 namespace {
 
 const char kHelp[] =
     "usage: leaktrack dump PID [-o FILE] [--raw] [--all-frames] [--timeout S]\n"
-    "                          [--debug-dir DIR]...\n"
+    "                          [--debug-dir DIR]... [--sysroot DIR]\n"
     "\n"
     "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so) write a\n"
     "heap dump by sending its dump signal, waits for the new file, symbolizes it and writes\n"
     "FILE (default ./leaktrack.PID.SEQ.pb.gz). Prints the path written. A Go program (which\n"
     "keeps every signal) or one run with LEAKTRACK_SIGNAL=0 is not signalled: it must run with\n"
-    "LEAKTRACK_INTERVAL, and its next periodic dump is taken.\n"
+    "LEAKTRACK_INTERVAL, and its next periodic dump is taken. A process in a container (its\n"
+    "own PID namespace and root) is asked the same way, by its PID here; its dump and its\n"
+    "binaries are read through /proc/PID/root.\n"
     "\n"
     "  -o FILE          output path\n"
     "  --raw            copy the dump without symbolizing\n"
     "  --all-frames     keep the standard libraries' frames (see leaktrack symbolize --help)\n"
     "  --timeout S      seconds to wait for the dump (default 10)\n"
     "  --debug-dir DIR  extra debug-file root for symbolization (repeatable)\n"
+    "  --sysroot DIR    read the process's binaries under DIR (default: its root)\n"
     "\n"
     "Refuses a PID that does not exist or does not have libleaktrack.so loaded.\n"
     "Exit codes: 0 written, 1 failure or refused, 2 usage error, 3 no dump before timeout.\n";
@@ -70,7 +78,7 @@ Result<std::map<std::string, std::string>> ReadEnviron(pid_t pid) {
   return env;
 }
 
-// Dump sequence numbers of `pid` present in `dir`.
+// Dump sequence numbers of `pid` (as the process calls itself) present in `dir`.
 std::set<uint64_t> ListDumps(const std::string& dir, pid_t pid) {
   std::set<uint64_t> seqs;
   const std::string prefix = "leaktrack." + std::to_string(pid) + ".";
@@ -98,8 +106,8 @@ int DumpCommand(int argc, char** argv, int first) {
     fputs(kHelp, stdout);
     return kExitOk;
   }
-  std::string pid_arg, out, value;
-  bool raw = false, all_frames = false;
+  std::string pid_arg, out, value, sysroot;
+  bool raw = false, all_frames = false, sysroot_given = false;
   double timeout = 10;
   std::vector<std::string> debug_dirs;
   ArgReader args(argc, argv, first);
@@ -118,6 +126,12 @@ int DumpCommand(int argc, char** argv, int first) {
     } else if (args.Option("--debug-dir", &value, &missing)) {
       if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
       debug_dirs.push_back(value);
+    } else if (args.Option("--sysroot", &value, &missing)) {
+      if (missing) return Fail(kCmd, "--sysroot needs a directory", kExitUsage);
+      Result<std::string> root = SysrootArgument(value);
+      if (!root.ok()) return Fail(kCmd, root.error());
+      sysroot = root.value();
+      sysroot_given = true;
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
       return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
     } else if (pid_arg.empty()) {
@@ -149,13 +163,21 @@ int DumpCommand(int argc, char** argv, int first) {
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
-  char cwd_buf[PATH_MAX];
-  ssize_t n = readlink((proc + "/cwd").c_str(), cwd_buf, sizeof cwd_buf - 1);
-  std::string cwd = n > 0 ? std::string(cwd_buf, n) : "";
-  std::string dir = cwd;
+  const TargetProcess target = InspectTarget(pid);
+  std::string dir = target.cwd;
   if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
-    dir = it->second[0] == '/' ? it->second : cwd + "/" + it->second;
+    dir = target.Here(it->second);
   if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
+  // The shim would fail to write there and say so only on the process's stderr.
+  struct stat st;
+  std::string dir_problem;
+  if (stat(dir.c_str(), &st) != 0)
+    dir_problem = strerror(errno);
+  else if (!S_ISDIR(st.st_mode))
+    dir_problem = "not a directory";
+  if (!dir_problem.empty())
+    return Fail(kCmd, "the dump directory of process " + pid_arg + " (LEAKTRACK_DIR, else its " +
+                      "working directory) is " + dir + ": " + dir_problem);
   // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
   // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
   // handler for every signal and never passes on one another process sends. The answer is then
@@ -180,7 +202,7 @@ int DumpCommand(int argc, char** argv, int first) {
     wait = every + timeout;
   }
 
-  std::set<uint64_t> before = ListDumps(dir, pid);
+  std::set<uint64_t> before = ListDumps(dir, target.own_pid);
   if (unsignalled.empty() && kill(pid, signo) != 0)
     return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
   auto deadline = std::chrono::steady_clock::now() +
@@ -188,7 +210,7 @@ int DumpCommand(int argc, char** argv, int first) {
   uint64_t seq = 0;
   bool found = false;
   while (!found) {
-    for (uint64_t s : ListDumps(dir, pid))
+    for (uint64_t s : ListDumps(dir, target.own_pid))
       if (before.count(s) == 0 && (!found || s > seq)) {
         seq = s;
         found = true;
@@ -210,9 +232,11 @@ int DumpCommand(int argc, char** argv, int first) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
-  const std::string name = "leaktrack." + pid_arg + "." + std::to_string(seq) + ".pb.gz";
-  const std::string dump_path = dir + "/" + name;
-  if (out.empty()) out = "./" + name;
+  const std::string seq_suffix = "." + std::to_string(seq) + ".pb.gz";
+  const std::string dump_path =
+      dir + "/leaktrack." + std::to_string(target.own_pid) + seq_suffix;
+  // Named by the PID the user gave: every container's first process calls itself 1.
+  if (out.empty()) out = "./leaktrack." + pid_arg + seq_suffix;
   Result<std::string> bytes = ReadWholeFile(dump_path);
   if (!bytes.ok()) return Fail(kCmd, bytes.error());
   if (raw) {
@@ -221,7 +245,10 @@ int DumpCommand(int argc, char** argv, int first) {
   } else {
     Result<Profile> profile = LoadProfileFile(dump_path);
     if (!profile.ok()) return Fail(kCmd, profile.error());
-    NameProfile(kCmd, &profile.value(), debug_dirs, /*fold=*/!all_frames);
+    BinarySource source;
+    source.sysroot = sysroot_given ? sysroot : target.root;
+    source.mapped_files = MappedFileLinks(pid, profile.value());
+    NameProfile(kCmd, &profile.value(), debug_dirs, source, /*fold=*/!all_frames);
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
     if (!s.ok()) return Fail(kCmd, s.error());
   }

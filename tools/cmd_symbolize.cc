@@ -1,5 +1,5 @@
-// `leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir D]...`: raw dump -> symbolized
-// profile.
+// `leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir D]... [--sysroot D]`: raw dump
+// -> symbolized profile.
 //
 // Owns the command-line surface only; the work is symbolizer/profile_rewriter (through
 // NameProfile, which also folds standard-library frames: symbolizer/runtime_frames.h).
@@ -19,7 +19,7 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir DIR]...\n"
+    "usage: leaktrack symbolize IN [-o OUT] [--all-frames] [--debug-dir DIR]... [--sysroot DIR]\n"
     "\n"
     "Adds function names, source files, line numbers and inlined frames to the raw heap\n"
     "dump IN, using each mapping's binary (checked by build ID) and its DWARF, separate debug\n"
@@ -32,6 +32,9 @@ const char kHelp[] =
     "  -o OUT           output file (default: IN with .pb.gz replaced by .sym.pb.gz; '-' = stdout)\n"
     "  --all-frames     keep the standard libraries' frames at the allocating end of stacks\n"
     "  --debug-dir DIR  extra debug-file root, searched before /usr/lib/debug (repeatable)\n"
+    "  --sysroot DIR    the profiled process's root (a container's, unpacked): its binaries\n"
+    "                   are read as DIR/<path>, debug files also from DIR/usr/lib/debug; a\n"
+    "                   binary missing there is taken from / if its build ID matches\n"
     "\n"
     "Mappings that cannot be symbolized stay raw; each is reported on one stderr line.\n"
     "Exit codes: 0 written, 1 bad input or unwritable output, 2 usage error.\n";
@@ -55,6 +58,7 @@ int SymbolizeCommand(int argc, char** argv, int first) {
   }
   std::string in, out, value;
   std::vector<std::string> debug_dirs;
+  BinarySource source;
   bool all_frames = false;
   ArgReader args(argc, argv, first);
   while (!args.done()) {
@@ -67,6 +71,11 @@ int SymbolizeCommand(int argc, char** argv, int first) {
     } else if (args.Option("--debug-dir", &value, &missing)) {
       if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
       debug_dirs.push_back(value);
+    } else if (args.Option("--sysroot", &value, &missing)) {
+      if (missing) return Fail(kCmd, "--sysroot needs a directory", kExitUsage);
+      Result<std::string> root = SysrootArgument(value);
+      if (!root.ok()) return Fail(kCmd, root.error());
+      source.sysroot = root.value();
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
       return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
     } else if (in.empty()) {
@@ -80,7 +89,7 @@ int SymbolizeCommand(int argc, char** argv, int first) {
 
   Result<Profile> profile = LoadProfileFile(in);
   if (!profile.ok()) return Fail(kCmd, profile.error());
-  NameProfile(kCmd, &profile.value(), debug_dirs, /*fold=*/!all_frames);
+  NameProfile(kCmd, &profile.value(), debug_dirs, source, /*fold=*/!all_frames);
 
   if (out == "-") {
     std::string data = Gzip(EncodeProfile(profile.value()));

@@ -50,8 +50,8 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
 }
 
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
-                 bool fold) {
-  SymbolCache cache(debug_dirs);
+                 const BinarySource& source, bool fold) {
+  SymbolCache cache(debug_dirs, source);
   const SymbolizeReport report = SymbolizeProfile(p, &cache);
   for (const std::string& w : report.warnings)
     fprintf(stderr, "leaktrack %s: warning: %s\n", cmd.c_str(), w.c_str());
@@ -61,7 +61,7 @@ void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::stri
 
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
   Result<Profile> p = LoadProfileFile(path);
-  if (p.ok()) NameProfile(cmd, &p.value(), {}, /*fold=*/true);
+  if (p.ok()) NameProfile(cmd, &p.value(), {}, BinarySource(), /*fold=*/true);
   return p;
 }
 

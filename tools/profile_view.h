@@ -13,6 +13,7 @@
 
 #include "symbolizer/profile.h"
 #include "symbolizer/result.h"
+#include "symbolizer/symbol_cache.h"
 
 namespace leaktrack {
 
@@ -24,12 +25,13 @@ std::vector<std::string> LocationFrames(const Profile& p, const Location& loc, b
 std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool with_address);
 
 // Names a raw profile for command `cmd` (symbolize, dump, and the reports): symbolized with the
-// binaries on this machine (and `debug_dirs`), one stderr line per mapping that could not be
+// binaries `source` points at (this machine's by default) and `debug_dirs`, one stderr line
+// per mapping that could not be
 // ("leaktrack CMD: warning: ..."), then, with `fold` and if anything was named here, its
 // standard-library frames charged to the program (symbolizer/runtime_frames.h). A profile
 // that is already symbolized is left as it is, so naming twice changes nothing.
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
-                 bool fold);
+                 const BinarySource& source, bool fold);
 
 // Reads a profile for a report, naming a raw dump (the shim's own file) as `symbolize` does.
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path);

@@ -1,0 +1,113 @@
+#!/bin/bash
+# `leaktrack dump` of processes whose files are not where their paths say (tools/target_process.h).
+# usage: container_test.sh LEAKTRACK SLEEPER container|replaced
+#   container: the sleeper in its own PID namespace and root (unshare + chroot, what a container
+#              is to the kernel), dumped from here by its PID here. Skips (77) without the
+#              privileges to create namespaces.
+#   replaced:  the sleeper's binary is replaced on disk while it runs, as a deployment does;
+#              the dump must not be named from the new file. Also: a vanished dump directory.
+set -u
+LEAKTRACK=$1 SLEEPER=$2 MODE=$3
+SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
+[ -f "$SHIM" ] || { echo "SKIP: $SHIM not built"; exit 77; }
+W=$(mktemp -d)
+PIDS=()
+# kill -9: the first process of a PID namespace ignores signals it has no handler for.
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+mkdir "$W/out"
+cd "$W/out"
+
+if [ "$MODE" = container ]; then
+  unshare -fp --mount-proc=/proc true 2>/dev/null ||
+    { echo "SKIP: cannot create PID and mount namespaces here"; exit 77; }
+  # A root whose paths differ from this machine's: the program in /app, the shim in
+  # /opt/leaktrack, every library flat in /lib (here they are in /lib/x86_64-linux-gnu).
+  R=$W/root
+  mkdir -p "$R/app" "$R/opt/leaktrack" "$R/lib" "$R/lib64" "$R/usr/bin" "$R/proc" "$R/tmp"
+  cp "$SLEEPER" "$R/app/sleeper"
+  cp "$SHIM" "$R/opt/leaktrack/"
+  cp /usr/bin/env "$R/usr/bin/"
+  for f in "$SLEEPER" "$SHIM" /usr/bin/env; do
+    ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | xargs -r cp -Ln -t "$R/lib"
+  done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
+  unshare -fp --mount-proc="$R/proc" chroot "$R" /usr/bin/env -i \
+    LD_PRELOAD=/opt/leaktrack/libleaktrack.so LEAKTRACK_RATE=1 LEAKTRACK_DIR=/tmp \
+    /app/sleeper /tmp/ready > "$W/target.log" 2>&1 & u=$!
+  PIDS+=($u)
+  wait_ready "$R/tmp/ready"
+  p=$(pgrep -P "$u")
+  [ -n "$p" ] || fail "no sleeper under unshare $u: $(cat "$W/target.log")"
+  PIDS+=($p)
+  grep -q "^NSpid:[[:space:]]*$p[[:space:]]*1$" "/proc/$p/status" ||
+    fail "the sleeper is not PID 1 of its own namespace: $(grep NSpid "/proc/$p/status")"
+
+  "$LEAKTRACK" dump "$p" > "$W/path" 2> "$W/err" || fail "dump: $(cat "$W/err")"
+  [ -s "$W/err" ] && fail "dump warned: $(cat "$W/err")"
+  [ "$(cat "$W/path")" = "./leaktrack.$p.0.pb.gz" ] || fail "output named $(cat "$W/path")"
+  # The shim named its file by the PID it knows itself by.
+  RAW="$R/tmp/leaktrack.1.0.pb.gz"
+  [ -f "$RAW" ] || fail "no $RAW: $(ls "$R/tmp")"
+  "$LEAKTRACK" top "leaktrack.$p.0.pb.gz" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
+  sed -n 5p "$W/top" | grep -q sleeper_leak || fail "top row is not sleeper_leak: $(cat "$W/top")"
+
+  # The raw dump symbolized elsewhere: its paths mean nothing here without --sysroot.
+  "$LEAKTRACK" symbolize "$RAW" -o here.pb.gz > /dev/null 2> "$W/err_here"
+  grep -q "warning: /app/sleeper" "$W/err_here" ||
+    fail "symbolize without --sysroot found /app/sleeper: $(cat "$W/err_here")"
+  "$LEAKTRACK" symbolize --sysroot "$R" "$RAW" -o rooted.pb.gz > /dev/null 2> "$W/err_root" ||
+    fail "symbolize --sysroot: $(cat "$W/err_root")"
+  [ -s "$W/err_root" ] && fail "symbolize --sysroot warned: $(cat "$W/err_root")"
+  "$LEAKTRACK" top rooted.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "symbolize --sysroot: $("$LEAKTRACK" top rooted.pb.gz 2>&1)"
+  "$LEAKTRACK" symbolize --sysroot "$W/nonexistent" "$RAW" > /dev/null 2> "$W/err_bad"
+  [ $? = 1 ] && grep -q "is not an existing directory" "$W/err_bad" ||
+    fail "bad --sysroot: $(cat "$W/err_bad")"
+  echo "PASS: dump of a process in its own PID namespace and root"
+  exit 0
+fi
+
+# replaced
+mkdir "$W/bin" "$W/dumps" "$W/gone"
+cp "$SLEEPER" "$W/bin/sleeper"
+ORIGINAL=$(build_id "$W/bin/sleeper")
+"$LEAKTRACK" run --rate 1 --dir "$W/dumps" -- "$W/bin/sleeper" "$W/ready" & p=$!
+PIDS+=($p)
+wait_ready "$W/ready"
+cp /usr/bin/env "$W/bin/new" && mv -f "$W/bin/new" "$W/bin/sleeper"
+grep -q "$W/bin/sleeper (deleted)" "/proc/$p/maps" || fail "the binary was not replaced"
+
+# The dump carries the build ID the process runs, so the new file is refused, not misread.
+"$LEAKTRACK" dump --raw "$p" -o raw.pb.gz > /dev/null 2> "$W/err" || fail "dump --raw: $(cat "$W/err")"
+"$LEAKTRACK" symbolize raw.pb.gz -o named.pb.gz > /dev/null 2> "$W/err_sym"
+grep -q "$W/bin/sleeper: build ID mismatch (profile $ORIGINAL, file $(build_id /usr/bin/env))" \
+  "$W/err_sym" || fail "symbolize of a replaced binary: $(cat "$W/err_sym")"
+if [ "$(id -u)" = 0 ]; then
+  # /proc/PID/map_files still holds the file the process mapped (opening it needs
+  # CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE).
+  "$LEAKTRACK" dump "$p" -o live.pb.gz > /dev/null 2> "$W/err_live" || fail "dump: $(cat "$W/err_live")"
+  [ -s "$W/err_live" ] && fail "dump of a replaced binary warned: $(cat "$W/err_live")"
+  "$LEAKTRACK" top live.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "dump of a replaced binary: $("$LEAKTRACK" top live.pb.gz 2>&1)"
+else
+  echo "note: not root, /proc/PID/map_files not tested"
+fi
+
+# A dump directory removed under the process: refused at once, with the path.
+"$LEAKTRACK" run --dir "$W/gone" -- "$SLEEPER" "$W/ready2" & q=$!
+PIDS+=($q)
+wait_ready "$W/ready2"
+rmdir "$W/gone"
+start=$(date +%s)
+"$LEAKTRACK" dump "$q" > /dev/null 2> "$W/err_gone"
+rc=$?
+[ $rc = 1 ] || fail "dump into a removed directory exited $rc: $(cat "$W/err_gone")"
+[ "$(wc -l < "$W/err_gone")" = 1 ] && grep -q "is $W/gone: No such file or directory" "$W/err_gone" ||
+  fail "dump into a removed directory: $(cat "$W/err_gone")"
+[ $(( $(date +%s) - start )) -lt 5 ] || fail "dump into a removed directory waited"
+kill -0 "$q" || fail "the process died"
+echo "PASS: replaced binary and removed dump directory"
