@@ -14,9 +14,10 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(heaptrack redis-server redis-tools valgrind linux-perf libtcmalloc-minimal4) ;;
-    # make test: the real services, and rustc for the Rust end-to-end test.
+    # make test: the real services, rustc for the Rust end-to-end test, xz-utils to read
+    # Debian 11's package index (e2e.old_glibc).
     --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
-                           libpython3.11-testsuite libmimalloc-dev libcap2-bin rustc) ;;
+                           libpython3.11-testsuite libmimalloc-dev libcap2-bin rustc xz-utils) ;;
     *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
   esac
 done

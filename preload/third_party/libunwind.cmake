@@ -8,7 +8,8 @@
 #  - -ftls-model=initial-exec: its few thread-locals sit in the static TLS block, like ours;
 #  - --disable-conservative-checks: stack reads are validated only when DWARF unwinding fails and
 #    libunwind falls back to guessing (frame-chain), so a normal unwind issues no system call;
-#  - force_include.h renames the two libc calls it must not make directly (see there);
+#  - force_include.h renames the two libc calls it must not make directly (see there), and
+#    ../glibc_compat.h binds its pthread calls to versions every glibc since 2.17 has;
 #  - libunwind_trace_cache_generation.patch lets us empty unw_backtrace's per-thread frame cache
 #    after dlclose (see there); it is applied once, right after extraction (a changed patch
 #    needs a fresh build tree);
@@ -27,6 +28,7 @@ set(lt_unwind_prefix ${CMAKE_BINARY_DIR}/third_party/libunwind)
 set(lt_unwind_cflags
   "-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-stack-protector -DNDEBUG")
 set(lt_unwind_force_include ${CMAKE_CURRENT_LIST_DIR}/libunwind_force_include.h)
+set(lt_unwind_glibc_compat ${CMAKE_CURRENT_LIST_DIR}/../glibc_compat.h)
 set(lt_unwind_patch ${CMAKE_CURRENT_LIST_DIR}/libunwind_trace_cache_generation.patch)
 
 # A local copy is used alone (CMake refuses a path inside a list of URLs); a URL gets
@@ -53,12 +55,16 @@ ExternalProject_Add(libunwind_static
     --disable-coredump --disable-ptrace --disable-setjmp --disable-minidebuginfo
     --disable-zlibdebuginfo --disable-documentation --disable-tests --disable-weak-backtrace
     --disable-unwind-header CFLAGS=${lt_unwind_cflags}
-  BUILD_COMMAND make -s -C src libunwind.la
-    "CFLAGS=${lt_unwind_cflags} -include ${lt_unwind_force_include}"
+  # Runs again only when a force-included header changed: compile everything again then (make
+  # itself does not notice a header given on the command line).
+  BUILD_COMMAND make -s -C src clean
+  COMMAND make -s -C src libunwind.la
+    "CFLAGS=${lt_unwind_cflags} -include ${lt_unwind_force_include} -include ${lt_unwind_glibc_compat}"
   INSTALL_COMMAND ""
   BUILD_BYPRODUCTS ${lt_unwind_prefix}/src/libunwind/src/.libs/libunwind.a
   LOG_CONFIGURE TRUE LOG_BUILD TRUE LOG_INSTALL TRUE LOG_OUTPUT_ON_FAILURE TRUE)
-ExternalProject_Add_StepDependencies(libunwind_static build ${lt_unwind_force_include})
+ExternalProject_Add_StepDependencies(libunwind_static build ${lt_unwind_force_include}
+                                    ${lt_unwind_glibc_compat})
 
 # The generated headers (libunwind.h, libunwind-common.h) land next to the sources.
 file(MAKE_DIRECTORY ${lt_unwind_prefix}/src/libunwind/include)

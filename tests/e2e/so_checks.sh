@@ -7,9 +7,11 @@
 #  - TLS: initial-exec only (no DTPMOD64/DTPOFF64 relocations), at most 256 bytes;
 #  - libunwind is linked in statically: no libunwind.so / libgcc_s in DT_NEEDED, and no _Unwind_*
 #    symbol defined at all, so exceptions and cancellation bind to libgcc_s as without us (G1);
-#  - with zlib linked in (static): DT_NEEDED is libc.so.6 alone and no zlib function is imported,
-#    so the shim loads into an image that has no zlib, and a program's own deflate cannot take
-#    the shim's calls.
+#  - with zlib linked in (static): DT_NEEDED is libc.so.6 and, for glibc before 2.34, libdl.so.2
+#    and libpthread.so.0; no zlib function is imported, so the shim loads into an image that has
+#    no zlib, and a program's own deflate cannot take the shim's calls;
+#  - no symbol version newer than GLIBC_2.17 is required (preload/glibc_compat.h), so the shim
+#    loads into programs of every glibc since 2.17.
 # usage: so_checks.sh path/to/libleaktrack.so static|shared
 set -euo pipefail
 so=$1 zlib=${2:-shared}
@@ -45,11 +47,15 @@ needed=$(readelf -dW "$so" | awk '/NEEDED/ {gsub(/[\[\]]/, "", $5); print $5}')
 bad=$(echo "$needed" | grep -E '^lib(unwind|gcc_s|stdc\+\+)' || true)
 [[ -z "$bad" ]] || fail "DT_NEEDED must not list $bad (libunwind is linked in statically)"
 if [[ "$zlib" == static ]]; then
-  [[ "$(echo $needed)" == "libc.so.6" ]] || fail "DT_NEEDED is '$(echo $needed)', want libc.so.6 alone"
+  [[ "$(echo $needed | tr ' ' '\n' | sort | xargs)" == "libc.so.6 libdl.so.2 libpthread.so.0" ]] ||
+    fail "DT_NEEDED is '$(echo $needed)', want libc.so.6, libdl.so.2 and libpthread.so.0"
   zlib_imports=$(echo "$imports" | grep -E '^(deflate|inflate|crc32|adler32|zlib).*' || true)
   [[ -z "$zlib_imports" ]] || fail "zlib functions imported: $zlib_imports"
 fi
+newest=$(objdump -T "$so" | grep -oE '\(GLIBC_[0-9.]+\)|GLIBC_[0-9.]+ ' | tr -d '() ' | sort -uV | tail -1)
+[[ "$(printf '%s\n' "$newest" GLIBC_2.17 | sort -V | tail -1)" == GLIBC_2.17 ]] ||
+  fail "requires $newest: older glibc would refuse to load the shim (see preload/glibc_compat.h): $(objdump -T "$so" | grep -F "$newest")"
 unwind_defs=$(nm "$so" 2>/dev/null | awk '$2 ~ /[TtWw]/ && $3 ~ /^_Unwind_/' || true)
 [[ -z "$unwind_defs" ]] || fail "defines _Unwind_* (would shadow libgcc_s): $unwind_defs"
 
-echo "PASS: $(echo "$exports" | wc -l) exports, TLS ${tls} bytes, DT_NEEDED $(echo $needed)"
+echo "PASS: $(echo "$exports" | wc -l) exports, TLS ${tls} bytes, DT_NEEDED $(echo $needed), newest $newest"
