@@ -6,7 +6,8 @@
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
 // the name means the file is whole). A Go program (its runtime keeps every signal) or one with
-// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. A process
+// LEAKTRACK_SIGNAL=0 gets no signal: its next LEAKTRACK_INTERVAL dump is the answer. The signal
+// goes to a thread it does not cut short when there is one (QuietThread). A process
 // in a container is reached through target_process.h: its dump is named by its own PID and
 // found, like its binaries, under /proc/PID/root. The dump is then symbolized (unless --raw),
 // from the very files the process mapped where /proc/PID/map_files allows, and written
@@ -16,6 +17,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -96,6 +98,14 @@ std::set<uint64_t> ListDumps(const std::string& dir, pid_t pid) {
   }
   closedir(d);
   return seqs;
+}
+
+// Why a process that exited around its dump signal may have: " (it was waiting in poll, ...)".
+std::string InterruptedCall(const SignalTarget& quiet) {
+  if (quiet.interrupted.empty()) return "";
+  return " (it was waiting in " + quiet.interrupted + ", which any caught signal ends with " +
+         "EINTR, and a program that takes that for an error exits; run it with " +
+         "LEAKTRACK_SIGNAL=0 LEAKTRACK_INTERVAL=<seconds> instead)";
 }
 
 }  // namespace
@@ -203,8 +213,14 @@ int DumpCommand(int argc, char** argv, int first) {
   }
 
   std::set<uint64_t> before = ListDumps(dir, target.own_pid);
-  if (unsignalled.empty() && kill(pid, signo) != 0)
-    return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
+  SignalTarget quiet;
+  if (unsignalled.empty()) {
+    // To a thread the signal does not cut short, when one is known; else as kill(1) would.
+    quiet = QuietThread(pid, signo);
+    const bool sent = quiet.tid != 0 && syscall(SYS_tgkill, pid, quiet.tid, signo) == 0;
+    if (!sent && kill(pid, signo) != 0)
+      return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
+  }
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(wait * 1000));
   uint64_t seq = 0;
@@ -218,7 +234,8 @@ int DumpCommand(int argc, char** argv, int first) {
     if (found) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       if (kill(pid, 0) != 0 && errno == ESRCH)
-        return Fail(kCmd, "process " + pid_arg + " exited before writing a dump", kExitFailure);
+        return Fail(kCmd, "process " + pid_arg + " exited before writing a dump" +
+                          InterruptedCall(quiet));
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
       if (!unsignalled.empty())
@@ -253,6 +270,14 @@ int DumpCommand(int argc, char** argv, int first) {
     if (!s.ok()) return Fail(kCmd, s.error());
   }
   printf("%s\n", out.c_str());
+  // The handler runs before the interrupted call returns EINTR, so a program that dies of it
+  // has already written the dump; say why it died rather than leave the user to guess.
+  if (!quiet.interrupted.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+      fprintf(stderr, "leaktrack dump: warning: process %s exited right after its dump%s\n",
+              pid_arg.c_str(), InterruptedCall(quiet).c_str());
+  }
   return kExitOk;
 }
 

@@ -1,12 +1,15 @@
 // Seeing a possibly containerized process from here (see target_process.h).
 #include "tools/target_process.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <vector>
 
@@ -31,6 +34,37 @@ pid_t OwnPid(const std::string& proc, pid_t pid) {
     return last > 0 ? static_cast<pid_t>(last) : pid;
   }
   return pid;
+}
+
+// x86-64 system calls that a caught signal ends with EINTR whatever SA_RESTART says (signal(7)),
+// with the name a user knows them by.
+const char* InterruptedByAnySignal(long nr, unsigned long long futex_timeout) {
+  switch (nr) {
+    case 7: case 271: return "poll";
+    case 23: case 270: return "select";
+    case 232: case 281: case 441: return "epoll_wait";
+    case 35: case 230: return "nanosleep";
+    case 34: return "pause";
+    case 130: return "sigsuspend";
+    case 128: return "sigtimedwait";
+    case 42: return "connect";  // restarted, it fails with EALREADY
+    case 65: case 220: return "semop";
+    case 69: case 70: return "msgsnd/msgrcv";
+    case 208: case 333: return "io_getevents";
+    case 242: case 243: return "mq_timedsend/receive";
+    case 426: return "io_uring_enter";
+    case 449: return "futex_waitv";
+    case 202: return futex_timeout != 0 ? "a futex wait with a timeout" : nullptr;
+    default: return nullptr;
+  }
+}
+
+// Whether `signo` is in the thread's blocked set (the SigBlk line of its status, in hex).
+bool Blocks(const std::string& status, int signo) {
+  size_t at = status.find("\nSigBlk:");
+  if (at == std::string::npos) return false;
+  const unsigned long long mask = strtoull(status.c_str() + at + 8, nullptr, 16);
+  return signo >= 1 && signo <= 64 && (mask >> (signo - 1)) & 1;
 }
 
 bool SameFile(const std::string& a, const std::string& b) {
@@ -62,6 +96,43 @@ TargetProcess InspectTarget(pid_t pid) {
   ssize_t n = readlink((proc + "/cwd").c_str(), buf, sizeof buf - 1);
   if (n > 0) t.cwd.assign(buf, n);
   return t;
+}
+
+SignalTarget QuietThread(pid_t pid, int signo) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  SignalTarget target;
+  DIR* dir = opendir(task.c_str());
+  if (dir == nullptr) return target;
+  std::vector<pid_t> tids;
+  while (dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(e->d_name)));
+  closedir(dir);
+  std::sort(tids.begin(), tids.end());  // the main thread (tid == pid) first
+  std::string interrupted;
+  for (pid_t tid : tids) {
+    const std::string base = task + "/" + std::to_string(tid);
+    Result<std::string> status = ReadWholeFile(base + "/status");
+    Result<std::string> call = ReadWholeFile(base + "/syscall");
+    if (!call.ok()) return target;  // no ptrace access: nothing is known
+    if (!status.ok() || Blocks(status.value(), signo)) continue;
+    if (call.value().rfind("running", 0) == 0) {
+      target.tid = tid;
+      return target;
+    }
+    long nr = -1;
+    unsigned long long args[6] = {};
+    if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1],
+               &args[2], &args[3], &args[4], &args[5]) < 1 || nr < 0)
+      continue;  // stopped outside a system call: no telling what it resumes into
+    if (const char* name = InterruptedByAnySignal(nr, args[3])) {
+      if (interrupted.empty()) interrupted = name;
+      continue;
+    }
+    target.tid = tid;
+    return target;
+  }
+  target.interrupted = interrupted;
+  return target;
 }
 
 std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& profile) {

@@ -32,6 +32,21 @@ struct TargetProcess {
 // is taken to be as ours (same root, same PID).
 TargetProcess InspectTarget(pid_t pid);
 
+// Where a dump signal can land without cutting a system call short. A signal sent to the
+// process goes to its main thread unless that blocks it, and a thread waiting in poll,
+// epoll_wait, select, nanosleep, sigtimedwait or the like (signal(7)'s list) returns EINTR from
+// it even though the shim's handler has SA_RESTART: a program that takes that for an error exits
+// (coreutils' `tail -f` does). A thread that is running, or waiting in a call SA_RESTART
+// restarts (read, accept, futex without timeout), runs the handler and carries on unaware.
+struct SignalTarget {
+  pid_t tid = 0;            // a thread to send the signal to alone; 0: send it to the process
+  std::string interrupted;  // when tid is 0 because every thread waits in such a call: one of them
+};
+
+// Reads /proc/PID/task/*/status (blocked signals) and .../syscall, which needs ptrace access
+// (root, or the process's owner where Yama allows); without it, tid is 0 and interrupted "".
+SignalTarget QuietThread(pid_t pid, int signo);
+
 // For each file-backed mapping of `profile`, the /proc/PID/map_files link of the mapping that
 // holds its start in the process now: the very file it mapped, even if replaced or deleted on
 // disk since. Only mappings with a build ID (which the symbolizer checks) get one. Keyed like

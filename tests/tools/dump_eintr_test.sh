@@ -1,0 +1,47 @@
+#!/bin/bash
+# `leaktrack dump` must not cut the program's system calls short (tools/target_process.h,
+# QuietThread): the dump signal goes to a thread SA_RESTART protects, not to a main thread
+# waiting in poll(), which EINTR would end. Then, for a program with nothing but such a thread,
+# dump's error says why the program exited.
+# usage: dump_eintr_test.sh LEAKTRACK POLLER
+set -u
+LEAKTRACK=$1 POLLER=$2
+[ -f "$(dirname "$LEAKTRACK")/libleaktrack.so" ] || { echo "SKIP: shim not built"; exit 77; }
+W=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+cd "$W"
+if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
+  echo "SKIP: /proc/PID/syscall is not readable here"; exit 77
+fi
+
+# Main thread in poll(), a worker in read(): 20 dumps, and the program never sees EINTR.
+"$LEAKTRACK" run --rate 1 --dir "$W" -- "$POLLER" "$W/ready" worker 2> "$W/target.err" & p=$!
+PIDS+=($p)
+wait_ready "$W/ready"
+for i in $(seq 20); do
+  "$LEAKTRACK" dump "$p" --raw -o "$W/d$i.pb.gz" > /dev/null 2> "$W/err" ||
+    fail "dump $i: $(cat "$W/err"); the program said: $(cat "$W/target.err")"
+  kill -0 "$p" 2> /dev/null || fail "the program exited after dump $i: $(cat "$W/target.err")"
+done
+"$LEAKTRACK" top "$W/d20.pb.gz" 2>&1 | sed -n 5p | grep -q poller_leak ||
+  fail "top: $("$LEAKTRACK" top "$W/d20.pb.gz" 2>&1)"
+
+# Only the main thread, in poll(): the signal interrupts it, and the program exits 3 once its
+# dump is written. dump says why.
+"$LEAKTRACK" run --rate 1 --dir "$W" -- "$POLLER" "$W/ready2" 2> "$W/target2.err" & q=$!
+PIDS+=($q)
+wait_ready "$W/ready2"
+"$LEAKTRACK" dump "$q" --timeout 2 > /dev/null 2> "$W/err2"
+rc=$?
+wait "$q"
+status=$?
+[ $status = 3 ] || fail "the single-threaded poller exited $status, want 3 (EINTR): $(cat "$W/target2.err")"
+grep -q "poll: Interrupted system call" "$W/target2.err" || fail "poller said: $(cat "$W/target2.err")"
+[ $rc = 0 ] || [ $rc = 1 ] || fail "dump exited $rc: $(cat "$W/err2")"
+grep -q "it was waiting in poll, which any caught signal ends with EINTR" "$W/err2" ||
+  fail "dump did not say why the program exited (rc $rc): $(cat "$W/err2")"
+echo "PASS: 20 dumps never interrupted a program's poll(); the one that had to is explained"
