@@ -102,10 +102,14 @@ std::set<uint64_t> ListDumps(const std::string& dir, pid_t pid) {
 
 // Why a process that exited around its dump signal may have: " (it was waiting in poll, ...)".
 std::string InterruptedCall(const SignalTarget& quiet) {
-  if (quiet.interrupted.empty()) return "";
-  return " (it was waiting in " + quiet.interrupted + ", which any caught signal ends with " +
-         "EINTR, and a program that takes that for an error exits; run it with " +
-         "LEAKTRACK_SIGNAL=0 LEAKTRACK_INTERVAL=<seconds> instead)";
+  if (quiet.restartable) return "";
+  const std::string fix = ", and a program that takes that for an error exits; run it with "
+                          "LEAKTRACK_SIGNAL=0 LEAKTRACK_INTERVAL=<seconds> instead)";
+  if (!quiet.interrupted.empty())
+    return " (it was waiting in " + quiet.interrupted + ", which any caught signal ends with " +
+           "EINTR" + fix;
+  return " (if it was waiting in poll, epoll_wait, select or nanosleep, any caught signal ends "
+         "that with EINTR" + fix;
 }
 
 }  // namespace
@@ -272,7 +276,7 @@ int DumpCommand(int argc, char** argv, int first) {
   printf("%s\n", out.c_str());
   // The handler runs before the interrupted call returns EINTR, so a program that dies of it
   // has already written the dump; say why it died rather than leave the user to guess.
-  if (!quiet.interrupted.empty()) {
+  if (unsignalled.empty() && !quiet.restartable) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (kill(pid, 0) != 0 && errno == ESRCH)
       fprintf(stderr, "leaktrack dump: warning: process %s exited right after its dump%s\n",

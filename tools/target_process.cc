@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -98,6 +99,23 @@ TargetProcess InspectTarget(pid_t pid) {
   return t;
 }
 
+// What thread `base` (/proc/PID/task/TID) is doing: "running", an EINTR-prone call's name,
+// "" for a call SA_RESTART restarts, or nullptr when unknown (stopped outside a system call).
+// *readable is false when the syscall file cannot be read (no ptrace access).
+const char* ThreadActivity(const std::string& base, bool* readable) {
+  Result<std::string> call = ReadWholeFile(base + "/syscall");
+  *readable = call.ok();
+  if (!call.ok()) return nullptr;
+  if (call.value().rfind("running", 0) == 0) return "running";
+  long nr = -1;
+  unsigned long long args[6] = {};
+  if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1],
+             &args[2], &args[3], &args[4], &args[5]) < 1 || nr < 0)
+    return nullptr;
+  const char* name = InterruptedByAnySignal(nr, args[3]);
+  return name != nullptr ? name : "";
+}
+
 SignalTarget QuietThread(pid_t pid, int signo) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
   SignalTarget target;
@@ -108,30 +126,36 @@ SignalTarget QuietThread(pid_t pid, int signo) {
     if (e->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(e->d_name)));
   closedir(dir);
   std::sort(tids.begin(), tids.end());  // the main thread (tid == pid) first
-  std::string interrupted;
+  // A thread waiting in a restartable call stays there until its event comes. A running one is
+  // only the second choice: an event loop runs between two polls, so one seen running is looked
+  // at a few times more, and counts as polling if it is ever seen doing so.
+  pid_t running = 0;
+  int looks_left = 64;
   for (pid_t tid : tids) {
     const std::string base = task + "/" + std::to_string(tid);
     Result<std::string> status = ReadWholeFile(base + "/status");
-    Result<std::string> call = ReadWholeFile(base + "/syscall");
-    if (!call.ok()) return target;  // no ptrace access: nothing is known
     if (!status.ok() || Blocks(status.value(), signo)) continue;
-    if (call.value().rfind("running", 0) == 0) {
+    bool readable;
+    const char* what = ThreadActivity(base, &readable);
+    if (!readable) return SignalTarget();  // no ptrace access: nothing is known
+    for (int look = 0; what != nullptr && strcmp(what, "running") == 0 && look < 4 &&
+                       looks_left > 0; ++look, --looks_left) {
+      usleep(250);
+      what = ThreadActivity(base, &readable);
+    }
+    if (what == nullptr) continue;  // stopped outside a system call: no telling what comes next
+    if (what[0] == '\0') {
       target.tid = tid;
+      target.restartable = true;
       return target;
     }
-    long nr = -1;
-    unsigned long long args[6] = {};
-    if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1],
-               &args[2], &args[3], &args[4], &args[5]) < 1 || nr < 0)
-      continue;  // stopped outside a system call: no telling what it resumes into
-    if (const char* name = InterruptedByAnySignal(nr, args[3])) {
-      if (interrupted.empty()) interrupted = name;
-      continue;
+    if (strcmp(what, "running") == 0) {
+      if (running == 0) running = tid;
+    } else if (target.interrupted.empty()) {
+      target.interrupted = what;
     }
-    target.tid = tid;
-    return target;
   }
-  target.interrupted = interrupted;
+  target.tid = running;
   return target;
 }
 

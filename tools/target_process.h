@@ -36,15 +36,18 @@ TargetProcess InspectTarget(pid_t pid);
 // process goes to its main thread unless that blocks it, and a thread waiting in poll,
 // epoll_wait, select, nanosleep, sigtimedwait or the like (signal(7)'s list) returns EINTR from
 // it even though the shim's handler has SA_RESTART: a program that takes that for an error exits
-// (coreutils' `tail -f` does). A thread that is running, or waiting in a call SA_RESTART
-// restarts (read, accept, futex without timeout), runs the handler and carries on unaware.
+// (coreutils' `tail -f` does). A thread waiting in a call SA_RESTART restarts (read, accept,
+// futex without timeout) runs the handler and carries on unaware; so does a running one, unless
+// it enters such a wait before the signal arrives, so it is the second choice.
 struct SignalTarget {
-  pid_t tid = 0;            // a thread to send the signal to alone; 0: send it to the process
-  std::string interrupted;  // when tid is 0 because every thread waits in such a call: one of them
+  pid_t tid = 0;             // a thread to send the signal to alone; 0: send it to the process
+  bool restartable = false;  // tid waits in a call SA_RESTART restarts: nothing is cut short
+  std::string interrupted;   // an EINTR-prone call some thread was seen in ("" if none)
 };
 
 // Reads /proc/PID/task/*/status (blocked signals) and .../syscall, which needs ptrace access
-// (root, or the process's owner where Yama allows); without it, tid is 0 and interrupted "".
+// (root, or the process's owner where Yama allows); without it, tid is 0 and nothing is known.
+// Takes up to ~16 ms when threads are running.
 SignalTarget QuietThread(pid_t pid, int signo);
 
 // For each file-backed mapping of `profile`, the /proc/PID/map_files link of the mapping that
