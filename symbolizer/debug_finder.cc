@@ -14,24 +14,25 @@ DebugFinder::DebugFinder(std::vector<std::string> debug_dirs, std::string system
 }
 
 std::unique_ptr<ElfFile> DebugFinder::TryCandidate(const std::string& path,
-                                                   const ElfFile& binary) const {
-  if (path == binary.path() || access(path.c_str(), R_OK) != 0) return nullptr;
+                                                   const std::string& id) const {
+  if (access(path.c_str(), R_OK) != 0) return nullptr;
   Result<std::unique_ptr<ElfFile>> f = ElfFile::Open(path);
   if (!f.ok() || !f.value()->has_dwarf()) return nullptr;
-  if (!binary.build_id().empty() && !f.value()->build_id().empty() &&
-      f.value()->build_id() != binary.build_id())
-    return nullptr;
+  if (!id.empty() && !f.value()->build_id().empty() && f.value()->build_id() != id) return nullptr;
   return std::move(f).value();
 }
 
-std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path) const {
-  const std::string& id = binary.build_id();
-  if (id.size() > 2) {
-    for (const std::string& dir : dirs_) {
-      std::string path = dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
-      if (auto f = TryCandidate(path, binary)) return f;
-    }
+std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id) const {
+  if (id.size() <= 2) return nullptr;
+  for (const std::string& dir : dirs_) {
+    std::string path = dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+    if (auto f = TryCandidate(path, id)) return f;
   }
+  return nullptr;
+}
+
+std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path) const {
+  if (auto f = FindByBuildId(binary.build_id())) return f;
   const std::string& link = binary.debuglink();
   if (link.empty()) return nullptr;
   std::string bindir = path.substr(0, path.rfind('/') + 1);
@@ -40,7 +41,7 @@ std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::str
                                          sysroot_ + bindir + ".debug/" + link};
   for (const std::string& dir : dirs_) candidates.push_back(dir + bindir + link);
   for (const std::string& c : candidates)
-    if (auto f = TryCandidate(c, binary)) return f;
+    if (auto f = TryCandidate(c, binary.build_id())) return f;
   return nullptr;
 }
 

@@ -32,8 +32,14 @@ class DebugFinder {
   // or nullptr when none is found.
   std::unique_ptr<ElfFile> Find(const ElfFile& binary, const std::string& path) const;
 
+  // The debug file of build ID `id` (step 1 alone), for a binary that is gone: a symbol store
+  // keeps debug files by build ID long after the binaries were replaced.
+  std::unique_ptr<ElfFile> FindByBuildId(const std::string& id) const;
+
  private:
-  std::unique_ptr<ElfFile> TryCandidate(const std::string& path, const ElfFile& binary) const;
+  // The file at `path` if it has DWARF and build ID `id` (not checked when either is empty).
+  // The binary itself never qualifies: it is only searched for when it has no DWARF.
+  std::unique_ptr<ElfFile> TryCandidate(const std::string& path, const std::string& id) const;
   std::vector<std::string> dirs_;  // user dirs, sysroot + system_dir, system_dir
   std::string sysroot_;
 };

@@ -117,7 +117,18 @@ bool ElfFile::RuntimeToFileAddress(uint64_t memory_start, uint64_t file_offset, 
         file_offset < s.offset + s.filesz)
       match = &s;
   }
-  if (match == nullptr) return false;
+  if (match == nullptr) {
+    // A debug file's code segment has no contents (p_filesz 0) and its offset was not kept.
+    const LoadSegment* only = nullptr;
+    for (const LoadSegment& s : segments_) {
+      if (!s.executable) continue;
+      if (only != nullptr || s.filesz != 0) return false;
+      only = &s;
+    }
+    if (only == nullptr) return false;
+    *file_address = address - memory_start + (only->vaddr & kPageMask);
+    return true;
+  }
   // The mapping starts at the page holding p_offset, so memory_start corresponds to the file
   // address p_vaddr - (p_offset - file_offset).
   *file_address = address - memory_start + match->vaddr - (match->offset - file_offset);

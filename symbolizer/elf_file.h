@@ -51,7 +51,10 @@ class ElfFile {
 
   // Maps a runtime address inside a mapping (memory_start, file_offset) to the file's virtual
   // address space: the executable PT_LOAD whose page-aligned offset equals file_offset (or
-  // contains it). Returns false if no segment matches.
+  // contains it). A separate debug file (objcopy --only-keep-debug) keeps the segments'
+  // addresses but not their offsets: there the mapping is taken to start at its one executable
+  // segment, as a mapping of an unmodified binary's code does. Returns false if no segment
+  // matches.
   bool RuntimeToFileAddress(uint64_t memory_start, uint64_t file_offset, uint64_t address,
                             uint64_t* file_address) const;
 

@@ -31,6 +31,15 @@ Result<std::unique_ptr<Module>> Module::Open(const std::string& file, const std:
   return m;
 }
 
+std::unique_ptr<Module> Module::FromDebugFile(std::unique_ptr<ElfFile> debug) {
+  std::unique_ptr<Module> m(new Module());
+  m->binary_ = std::move(debug);
+  m->debug_path_ = m->binary_->path();
+  m->dwarf_ = DwarfLines::Open(m->binary_->elf());
+  m->symbols_ = SymbolTable(m->binary_->elf());
+  return m;
+}
+
 const ResolvedAddress& Module::Resolve(uint64_t memory_start, uint64_t file_offset,
                                        uint64_t address) {
   uint64_t file_address;
@@ -78,6 +87,10 @@ Result<Module*> SymbolCache::Get(const std::string& path, const std::string& bui
       return raw;
     }
     if (file == rooted) error = m.error();
+  }
+  if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id)) {
+    Module* raw = (modules_[key] = Module::FromDebugFile(std::move(debug))).get();
+    return raw;
   }
   failures_[key] = error;
   return MakeError(error);

@@ -38,6 +38,10 @@ class Module {
                                               const std::string& expected_build_id,
                                               const DebugFinder& finder);
 
+  // A module read from a separate debug file alone, for a binary that is gone or replaced:
+  // its DWARF, its full .symtab, and its segments' addresses (ElfFile::RuntimeToFileAddress).
+  static std::unique_ptr<Module> FromDebugFile(std::unique_ptr<ElfFile> debug);
+
   // Resolves a runtime address of the mapping (memory_start, file_offset). Cached.
   const ResolvedAddress& Resolve(uint64_t memory_start, uint64_t file_offset, uint64_t address);
 
@@ -71,9 +75,10 @@ class SymbolCache {
   explicit SymbolCache(std::vector<std::string> debug_dirs, BinarySource source = {});
 
   // The module for (path, build_id), opened on first use from, in order: the mapped file,
-  // sysroot + path, and (with a sysroot, when the profile has the build ID to check it) path on
-  // this machine. A failure is cached too, so a missing binary is reported once; its error
-  // names sysroot + path.
+  // sysroot + path, (with a sysroot, when the profile has the build ID to check it) path on
+  // this machine, and last the debug file of that build ID alone (a symbol store outlives the
+  // binaries). A failure is cached too, so a missing binary is reported once; its error names
+  // sysroot + path.
   Result<Module*> Get(const std::string& path, const std::string& build_id);
 
  private:

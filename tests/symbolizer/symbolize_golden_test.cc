@@ -247,12 +247,51 @@ TEST(SymbolizeTest, MappedFileComesBeforeThePathAndIsCheckedByBuildId) {
   EXPECT_TRUE(p.mapping[0].has_line_numbers);
 
   // A mapped file with another build ID is not used; the warning names the profile's path.
+  // (No --debug-dir: a debug file of the right build ID would name it all the same.)
   source.mapped_files["/gone/fixture_pie"] = kFixtureDir + "/libfixture_lib.so";
-  SymbolCache mismatched({kDebugDir}, source);
+  SymbolCache mismatched({}, source);
   report = SymbolizeProfile(&wrong, &mismatched);
   ASSERT_EQ(report.warnings.size(), 1u);
   EXPECT_EQ(report.warnings[0].rfind("/gone/fixture_pie: ", 0), 0u) << report.warnings[0];
   EXPECT_FALSE(wrong.mapping[0].has_functions);
+}
+
+// Each location's frames as "function:line", innermost first.
+std::vector<std::string> FramesOf(const Profile& p, uint64_t mapping_id) {
+  std::vector<std::string> out;
+  for (const Location& l : p.location) {
+    if (l.mapping_id != mapping_id) continue;
+    std::string frames;
+    for (const Line& line : l.line) {
+      const Function* f = nullptr;
+      for (const Function& g : p.function) f = g.id == line.function_id ? &g : f;
+      frames += (f ? p.Str(f->name) : "?") + ":" + std::to_string(line.line) + " ";
+    }
+    out.push_back(frames);
+  }
+  return out;
+}
+
+TEST(SymbolizeTest, DebugFileAloneNamesAGoneBinary) {
+  Profile with_binary = RunFixture("splitdebug");
+  Profile gone = with_binary;
+  gone.mapping[0].filename = gone.Intern("/gone/fixture_splitdebug");  // binary deleted since
+  SymbolCache cache({kDebugDir});
+  ASSERT_TRUE(SymbolizeProfile(&with_binary, &cache).warnings.empty());
+  SymbolCache store({kDebugDir});  // a symbol store: debug files by build ID
+  SymbolizeReport report = SymbolizeProfile(&gone, &store);
+  EXPECT_TRUE(report.warnings.empty()) << report.warnings[0];
+  EXPECT_TRUE(gone.mapping[0].has_functions && gone.mapping[0].has_line_numbers);
+  const std::vector<std::string> expected = FramesOf(with_binary, with_binary.mapping[0].id);
+  EXPECT_EQ(FramesOf(gone, gone.mapping[0].id), expected);
+  EXPECT_NE(expected[0].find(":"), std::string::npos);
+
+  Profile no_store = RunFixture("splitdebug");
+  no_store.mapping[0].filename = no_store.Intern("/gone/fixture_splitdebug");
+  SymbolCache nothing({});
+  report = SymbolizeProfile(&no_store, &nothing);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.warnings[0].rfind("/gone/fixture_splitdebug: ", 0), 0u) << report.warnings[0];
 }
 
 TEST(DemangleTest, ShortNames) {
