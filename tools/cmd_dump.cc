@@ -182,16 +182,10 @@ int DumpCommand(int argc, char** argv, int first) {
   if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
     dir = target.Here(it->second);
   if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
-  // The shim would fail to write there and say so only on the process's stderr.
-  struct stat st;
-  std::string dir_problem;
-  if (stat(dir.c_str(), &st) != 0)
-    dir_problem = strerror(errno);
-  else if (!S_ISDIR(st.st_mode))
-    dir_problem = "not a directory";
-  if (!dir_problem.empty())
-    return Fail(kCmd, "the dump directory of process " + pid_arg + " (LEAKTRACK_DIR, else its " +
-                      "working directory) is " + dir + ": " + dir_problem);
+  if (std::string problem = DumpDirProblem(pid, dir); !problem.empty())
+    return Fail(kCmd, "process " + pid_arg + " cannot write its dump to " + dir + " (" +
+                          problem + "); restart it with LEAKTRACK_DIR set to a directory it " +
+                          "can write, e.g. /tmp");
   // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
   // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
   // handler for every signal and never passes on one another process sends. The answer is then
@@ -246,8 +240,9 @@ int DumpCommand(int argc, char** argv, int first) {
         return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s, although the program "
                           "runs with LEAKTRACK_INTERVAL", kExitTimeout);
       return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s: the program has probably "
-                        "replaced the " + SignalName(signo) + " handler; restart it with "
-                        "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
+                        "replaced the " + SignalName(signo) + " handler (else the shim said why "
+                        "on its stderr); restart it with LEAKTRACK_SIGNAL=RTMIN+3 (or "
+                        "'leaktrack run --signal RTMIN+3')",
                   kExitTimeout);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -2,9 +2,11 @@
 #include "tools/target_process.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -114,6 +116,44 @@ const char* ThreadActivity(const std::string& base, bool* readable) {
     return nullptr;
   const char* name = InterruptedByAnySignal(nr, args[3]);
   return name != nullptr ? name : "";
+}
+
+// The whitespace-separated numbers after "<key>:" in a /proc status text.
+std::vector<unsigned long long> StatusNumbers(const std::string& status, const std::string& key,
+                                              int base) {
+  std::vector<unsigned long long> out;
+  const size_t at = status.find("\n" + key + ":");
+  if (at == std::string::npos) return out;
+  const size_t from = at + key.size() + 2;
+  std::istringstream fields(status.substr(from, status.find('\n', from) - from));
+  std::string word;
+  while (fields >> word) out.push_back(strtoull(word.c_str(), nullptr, base));
+  return out;
+}
+
+std::string DumpDirProblem(pid_t pid, const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "not a directory";
+  struct statvfs fs;
+  if (statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) return "read-only file system";
+  Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
+  if (!status.ok()) return "";
+  const auto uids = StatusNumbers(status.value(), "Uid", 10);  // real, effective, saved, fs
+  const auto gids = StatusNumbers(status.value(), "Gid", 10);
+  const auto caps = StatusNumbers(status.value(), "CapEff", 16);
+  if (uids.size() < 4 || gids.size() < 4 || caps.empty()) return "";
+  const unsigned long long kDacOverride = 1ull << 1;
+  if (uids[3] == 0 || (caps[0] & kDacOverride)) return "";
+  bool in_group = gids[3] == st.st_gid;
+  for (unsigned long long g : StatusNumbers(status.value(), "Groups", 10)) in_group |= g == st.st_gid;
+  const mode_t need = S_IWOTH | S_IXOTH;
+  const mode_t mode = uids[3] == st.st_uid ? (st.st_mode >> 6) & 7
+                      : in_group           ? (st.st_mode >> 3) & 7
+                                           : st.st_mode & 7;
+  if ((mode & need) != need)
+    return "not writable by the process (uid " + std::to_string(uids[3]) + ")";
+  return "";
 }
 
 SignalTarget QuietThread(pid_t pid, int signo) {

@@ -32,6 +32,12 @@ struct TargetProcess {
 // is taken to be as ours (same root, same PID).
 TargetProcess InspectTarget(pid_t pid);
 
+// Why process `pid` could not create its dump in `dir` (a path here): missing, not a directory,
+// on a read-only file system (a container's root often is), or not writable for the process's
+// file-system uid and groups (unless it is root or has CAP_DAC_OVERRIDE). "" when nothing is
+// known against it. The shim would only say so on the process's stderr.
+std::string DumpDirProblem(pid_t pid, const std::string& dir);
+
 // Where a dump signal can land without cutting a system call short. A signal sent to the
 // process goes to its main thread unless that blocks it, and a thread waiting in poll,
 // epoll_wait, select, nanosleep, sigtimedwait or the like (signal(7)'s list) returns EINTR from

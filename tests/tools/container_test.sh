@@ -5,7 +5,8 @@
 #              is to the kernel), dumped from here by its PID here. Skips (77) without the
 #              privileges to create namespaces.
 #   replaced:  the sleeper's binary is replaced on disk while it runs, as a deployment does;
-#              the dump must not be named from the new file. Also: a vanished dump directory.
+#              the dump must not be named from the new file. Also: dump directories the
+#              process cannot write (removed, read-only, another user's).
 set -u
 LEAKTRACK=$1 SLEEPER=$2 MODE=$3
 SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
@@ -106,8 +107,42 @@ start=$(date +%s)
 "$LEAKTRACK" dump "$q" > /dev/null 2> "$W/err_gone"
 rc=$?
 [ $rc = 1 ] || fail "dump into a removed directory exited $rc: $(cat "$W/err_gone")"
-[ "$(wc -l < "$W/err_gone")" = 1 ] && grep -q "is $W/gone: No such file or directory" "$W/err_gone" ||
+[ "$(wc -l < "$W/err_gone")" = 1 ] &&
+  grep -q "cannot write its dump to $W/gone (No such file or directory)" "$W/err_gone" ||
   fail "dump into a removed directory: $(cat "$W/err_gone")"
 [ $(( $(date +%s) - start )) -lt 5 ] || fail "dump into a removed directory waited"
 kill -0 "$q" || fail "the process died"
-echo "PASS: replaced binary and removed dump directory"
+
+# A dump directory the process cannot write: read-only (a container's root often is), or not
+# its own. Refused at once too, before any signal.
+refused() {  # PID PATTERN
+  "$LEAKTRACK" dump "$1" > /dev/null 2> "$W/err_ro"
+  [ $? = 1 ] && grep -q "$2" "$W/err_ro" || fail "dump: $(cat "$W/err_ro"), want '$2'"
+  kill -0 "$1" || fail "the process died"
+}
+if [ "$(id -u)" = 0 ] && mkdir "$W/ro" && mount -t tmpfs -o ro tmpfs "$W/ro" 2>/dev/null; then
+  LD_PRELOAD=$SHIM LEAKTRACK_DIR=$W/ro "$SLEEPER" "$W/ready3" & r=$!
+  PIDS+=($r)
+  wait_ready "$W/ready3"
+  refused "$r" "cannot write its dump to $W/ro (read-only file system); restart it with LEAKTRACK_DIR"
+  kill "$r"; wait "$r" 2>/dev/null
+  umount "$W/ro"
+else
+  echo "note: cannot mount a read-only tmpfs here, read-only directory not tested"
+fi
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+  # Copies nobody can reach (the build tree may be under a private home).
+  chmod 755 "$W"
+  mkdir -m 755 "$W/roots"
+  mkdir -m 777 "$W/nobody"
+  cp "$SLEEPER" "$SHIM" "$W/nobody/"
+  LD_PRELOAD=$W/nobody/libleaktrack.so LEAKTRACK_DIR=$W/roots \
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$W/nobody/$(basename "$SLEEPER")" \
+    "$W/nobody/ready" & s=$!
+  PIDS+=($s)
+  wait_ready "$W/nobody/ready"
+  refused "$s" "cannot write its dump to $W/roots (not writable by the process (uid 65534))"
+else
+  echo "note: not root, another user's directory not tested"
+fi
+echo "PASS: replaced binary; removed, read-only and foreign dump directories"
