@@ -55,13 +55,20 @@ Result<std::unique_ptr<ElfFile>> ElfFile::Open(const std::string& path) {
   GElf_Ehdr ehdr;
   if (gelf_getehdr(f->elf_, &ehdr) == nullptr) return MakeError(path + ": bad ELF header");
   f->is_dyn_ = ehdr.e_type == ET_DYN;
+  f->is_64bit_ = gelf_getclass(f->elf_) == ELFCLASS64;
 
   size_t phnum = 0;
   if (elf_getphdrnum(f->elf_, &phnum) != 0) phnum = 0;
   for (size_t i = 0; i < phnum; ++i) {
     GElf_Phdr ph;
     if (gelf_getphdr(f->elf_, static_cast<int>(i), &ph) == nullptr) continue;
-    if (ph.p_type == PT_INTERP) f->has_interp_ = true;
+    if (ph.p_type == PT_INTERP) {
+      f->has_interp_ = true;
+      size_t size = 0;
+      const char* raw = elf_rawfile(f->elf_, &size);
+      if (raw != nullptr && ph.p_offset < size && ph.p_filesz <= size - ph.p_offset)
+        f->interp_.assign(raw + ph.p_offset, strnlen(raw + ph.p_offset, ph.p_filesz));
+    }
     if (ph.p_type == PT_LOAD)
       f->segments_.push_back(
           {ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, (ph.p_flags & PF_X) != 0});

@@ -41,6 +41,9 @@ class ElfFile {
   const std::string& debuglink() const { return debuglink_; }
   bool is_shared_or_pie() const { return is_dyn_; }
   bool has_interp() const { return has_interp_; }
+  // The program interpreter (PT_INTERP) named by the file, e.g. /lib64/ld-linux-x86-64.so.2.
+  const std::string& interp() const { return interp_; }
+  bool is_64bit() const { return is_64bit_; }
   // True if a .debug_info section with contents exists (not SHT_NOBITS).
   bool has_dwarf() const { return has_dwarf_; }
   // True for a program the Go linker made (its build ID note). Its runtime installs a handler
@@ -67,6 +70,8 @@ class ElfFile {
   std::string debuglink_;
   bool is_dyn_ = false;
   bool has_interp_ = false;
+  std::string interp_;
+  bool is_64bit_ = false;
   bool has_dwarf_ = false;
   bool is_go_ = false;
   std::vector<LoadSegment> segments_;

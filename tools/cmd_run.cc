@@ -36,7 +36,8 @@ const char kHelp[] =
     "  --no-follow-exec  programs CMD runs are not profiled: the shim takes itself out of their\n"
     "                LD_PRELOAD, other preloads stay (LEAKTRACK_FOLLOW_EXEC=0)\n"
     "\n"
-    "Refuses statically linked programs and programs linked against libasan/libtsan.\n"
+    "Refuses statically linked programs, programs linked against libasan/libtsan, musl\n"
+    "(Alpine) programs and 32-bit programs: the shim cannot track them.\n"
     "Exit codes: CMD's own status; 1 refused or shim not found; 2 usage error;\n"
     "127 CMD not found or not executable.\n";
 
@@ -142,6 +143,13 @@ int RunCommand(int argc, char** argv, int first) {
   if (elf.ok()) {  // scripts are fine: their interpreter is dynamic
     if (!elf.value()->has_interp())
       return Fail(kCmd, cmd + ": statically linked: allocation tracking impossible");
+    // The loader would refuse the shim: a musl one with an error that stops the program, a
+    // 32-bit one with a "wrong ELF class" line, running it untracked.
+    if (elf.value()->interp().find("ld-musl") != std::string::npos)
+      return Fail(kCmd, cmd + ": uses musl libc (" + elf.value()->interp() +
+                            "); libleaktrack.so is built for glibc");
+    if (!elf.value()->is_64bit())
+      return Fail(kCmd, cmd + ": a 32-bit program; libleaktrack.so is 64-bit");
     for (const std::string& lib : elf.value()->needed())
       if (lib.rfind("libasan", 0) == 0 || lib.rfind("libtsan", 0) == 0 ||
           lib.rfind("libhwasan", 0) == 0)

@@ -61,7 +61,10 @@ void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::stri
 
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
   Result<Profile> p = LoadProfileFile(path);
-  if (p.ok()) NameProfile(cmd, &p.value(), {}, BinarySource(), /*fold=*/true);
+  // Only a raw dump (no functions at all): one that `symbolize` or `dump` named already keeps
+  // what they could not name, without warning about it again with this machine's binaries.
+  if (p.ok() && p.value().function.empty())
+    NameProfile(cmd, &p.value(), {}, BinarySource(), /*fold=*/true);
   return p;
 }
 

@@ -33,7 +33,8 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
                  const BinarySource& source, bool fold);
 
-// Reads a profile for a report, naming a raw dump (the shim's own file) as `symbolize` does.
+// Reads a profile for a report, naming a raw dump (the shim's own file: no functions at all) as
+// `symbolize` does. A named profile is read as it is.
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path);
 
 // Index of the sample type called `name`; "" means the profile's default (default_sample_type,

@@ -60,6 +60,9 @@ if [ "$MODE" = container ]; then
   "$LEAKTRACK" symbolize "$RAW" -o here.pb.gz > /dev/null 2> "$W/err_here"
   grep -q "warning: /app/sleeper" "$W/err_here" ||
     fail "symbolize without --sysroot found /app/sleeper: $(cat "$W/err_here")"
+  # A named profile is read as it is: top does not try (and warn) again.
+  "$LEAKTRACK" top here.pb.gz 2> "$W/err_top" > /dev/null || fail "top: $(cat "$W/err_top")"
+  [ -s "$W/err_top" ] && fail "top of a named profile warned: $(cat "$W/err_top")"
   "$LEAKTRACK" symbolize --sysroot "$R" "$RAW" -o rooted.pb.gz > /dev/null 2> "$W/err_root" ||
     fail "symbolize --sysroot: $(cat "$W/err_root")"
   [ -s "$W/err_root" ] && fail "symbolize --sysroot warned: $(cat "$W/err_root")"

@@ -34,6 +34,17 @@ if [ "$MODE" = errors ]; then
   fi
   "$CC" -fsanitize=thread "$W/t.c" -o "$W/tsan" 2>/dev/null &&
     expect 1 "linked against libtsan" "$LEAKTRACK" run -- "$W/tsan"
+  # A musl program (its PT_INTERP is musl's loader; never run) and, where gcc can build one, a
+  # 32-bit program: the loader would stop the first and run the second untracked.
+  "$CC" "$W/t.c" -Wl,--dynamic-linker=/lib/ld-musl-x86_64.so.1 -o "$W/musl" ||
+    fail "cannot link with another program interpreter"
+  expect 1 "uses musl libc (/lib/ld-musl-x86_64.so.1); libleaktrack.so is built for glibc" \
+    "$LEAKTRACK" run -- "$W/musl"
+  if "$CC" -m32 "$W/t.c" -o "$W/m32" 2>/dev/null; then
+    expect 1 "a 32-bit program; libleaktrack.so is 64-bit" "$LEAKTRACK" run -- "$W/m32"
+  else
+    echo "note: no 32-bit toolchain, 32-bit refusal not tested"
+  fi
   expect 127 "command not found" "$LEAKTRACK" run -- /nonexistent/cmd
   expect 1 "not an existing directory" "$LEAKTRACK" run --dir /nonexistent -- true
   expect 2 "--signal" "$LEAKTRACK" run --signal BOGUS -- true
