@@ -9,15 +9,8 @@
 #              process cannot write (removed, read-only, another user's).
 set -u
 LEAKTRACK=$1 SLEEPER=$2 MODE=$3
-SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
-[ -f "$SHIM" ] || { echo "SKIP: $SHIM not built"; exit 77; }
-W=$(mktemp -d)
-PIDS=()
-# kill -9: the first process of a PID namespace ignores signals it has no handler for.
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+source "$(dirname "$0")/script_lib.sh"
+need_shim
 build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
 mkdir "$W/out"
 cd "$W/out"

@@ -6,13 +6,8 @@
 # usage: dump_eintr_test.sh LEAKTRACK POLLER
 set -u
 LEAKTRACK=$1 POLLER=$2
-[ -f "$(dirname "$LEAKTRACK")/libleaktrack.so" ] || { echo "SKIP: shim not built"; exit 77; }
-W=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+source "$(dirname "$0")/script_lib.sh"
+need_shim
 cd "$W"
 if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
   echo "SKIP: /proc/PID/syscall is not readable here"; exit 77

@@ -12,13 +12,8 @@
 # Skips (77) when the shim has not been built next to LEAKTRACK or Go cannot build cgo programs.
 set -u
 LEAKTRACK=$1 SRC=$2
-[ -f "$(dirname "$LEAKTRACK")/libleaktrack.so" ] || { echo "SKIP: shim not built"; exit 77; }
-W=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ready() { for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
+source "$(dirname "$0")/script_lib.sh"
+need_shim
 
 command -v go > /dev/null || { echo "SKIP: no go command"; exit 77; }
 cp -r "$SRC" "$W/src"
@@ -32,7 +27,7 @@ mkdir "$W/d1"
 "$LEAKTRACK" run --rate 1 --dir "$W/d1" -- "$W/goleak" $LEAKS "$W/ready1" "$W/stop1" \
   > "$W/out1" 2> "$W/err1" &
 p=$!; PIDS+=($p)
-wait_ready "$W/ready1"
+wait_ready "$W/ready1" 400
 start=$(date +%s%N)
 "$LEAKTRACK" dump "$p" > "$W/dump1.out" 2> "$W/dump1.err"; rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -56,7 +51,7 @@ mkdir "$W/d2"
 "$LEAKTRACK" run --rate 1 --interval 0.3 --dir "$W/d2" -- "$W/goleak" $LEAKS "$W/ready2" \
   "$W/stop2" > "$W/out2" 2> "$W/err2" &
 p=$!; PIDS+=($p)
-wait_ready "$W/ready2"
+wait_ready "$W/ready2" 400
 "$LEAKTRACK" dump "$p" -o "$W/heap.pb.gz" > "$W/dump2.out" 2> "$W/dump2.err" ||
   fail "dump with LEAKTRACK_INTERVAL failed: $(cat "$W/dump2.err")"
 grep -q "waiting for its next periodic dump (LEAKTRACK_INTERVAL=0.3)" "$W/dump2.err" ||

@@ -7,11 +7,7 @@
 #   install: cmake --install into a scratch prefix, then run from there
 set -u
 LEAKTRACK=$1 SLEEPER=$2 CC=$3 MODE=$4
-W=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/script_lib.sh"
 # expect CODE PATTERN CMD...: runs CMD, checks the exit code and a one-line stderr with PATTERN.
 expect() {
   local code=$1 pattern=$2; shift 2
@@ -20,7 +16,6 @@ expect() {
   [ "$(wc -l < "$W/err")" = 1 ] || fail "$*: want one stderr line, got: $(cat "$W/err")"
   grep -q -- "$pattern" "$W/err" || fail "$*: stderr lacks '$pattern': $(cat "$W/err")"
 }
-wait_ready() { for _ in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; fail "target not ready"; }
 
 if [ "$MODE" = errors ]; then
   echo 'int main(void){return 0;}' > "$W/t.c"
@@ -74,8 +69,7 @@ if [ "$MODE" = install ]; then
   exit 0
 fi
 
-SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
-[ -f "$SHIM" ] || { echo "SKIP: $SHIM not built"; exit 77; }
+need_shim
 mkdir "$W/dumps" "$W/out"
 cd "$W/out"
 LD_PRELOAD=libm.so.6 "$LEAKTRACK" run --rate 1 --dir "$W/dumps" -- "$SLEEPER" "$W/ready1" & p=$!; PIDS+=($p)
