@@ -66,7 +66,8 @@ const ResolvedAddress& Module::Resolve(uint64_t memory_start, uint64_t file_offs
 }
 
 SymbolCache::SymbolCache(std::vector<std::string> debug_dirs, BinarySource source)
-    : source_(std::move(source)), finder_(std::move(debug_dirs), "/usr/lib/debug", source_.sysroot) {}
+    : source_(std::move(source)),
+      finder_(std::move(debug_dirs), "/usr/lib/debug", source_.sysroot) {}
 
 Result<Module*> SymbolCache::Get(const std::string& path, const std::string& build_id) {
   auto key = std::make_pair(path, build_id);
@@ -78,22 +79,27 @@ Result<Module*> SymbolCache::Get(const std::string& path, const std::string& bui
   const std::string rooted = source_.sysroot + path;
   files.push_back(rooted);
   if (!source_.sysroot.empty() && !build_id.empty()) files.push_back(path);
+  std::unique_ptr<Module> module;
   std::string error;
   for (const std::string& file : files) {
     Result<std::unique_ptr<Module>> m = Module::Open(file, path, build_id, finder_);
     if (m.ok()) {
-      Module* raw = m.value().get();
-      modules_[key] = std::move(m).value();
-      return raw;
+      module = std::move(m).value();
+      break;
     }
     if (file == rooted) error = m.error();
   }
-  if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id)) {
-    Module* raw = (modules_[key] = Module::FromDebugFile(std::move(debug))).get();
-    return raw;
+  if (module == nullptr) {
+    if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id))
+      module = Module::FromDebugFile(std::move(debug));
   }
-  failures_[key] = error;
-  return MakeError(error);
+  if (module == nullptr) {
+    failures_[key] = error;
+    return MakeError(error);
+  }
+  Module* raw = module.get();
+  modules_[key] = std::move(module);
+  return raw;
 }
 
 }  // namespace leaktrack

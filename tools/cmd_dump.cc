@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -120,8 +121,9 @@ int DumpCommand(int argc, char** argv, int first) {
     fputs(kHelp, stdout);
     return kExitOk;
   }
-  std::string pid_arg, out, value, sysroot;
-  bool raw = false, all_frames = false, sysroot_given = false;
+  std::string pid_arg, out, value;
+  std::optional<std::string> sysroot;  // unset: the process's own root
+  bool raw = false, all_frames = false;
   double timeout = 10;
   std::vector<std::string> debug_dirs;
   ArgReader args(argc, argv, first);
@@ -145,7 +147,6 @@ int DumpCommand(int argc, char** argv, int first) {
       Result<std::string> root = SysrootArgument(value);
       if (!root.ok()) return Fail(kCmd, root.error());
       sysroot = root.value();
-      sysroot_given = true;
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
       return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
     } else if (pid_arg.empty()) {
@@ -253,16 +254,16 @@ int DumpCommand(int argc, char** argv, int first) {
       dir + "/leaktrack." + std::to_string(target.own_pid) + seq_suffix;
   // Named by the PID the user gave: every container's first process calls itself 1.
   if (out.empty()) out = "./leaktrack." + pid_arg + seq_suffix;
-  Result<std::string> bytes = ReadWholeFile(dump_path);
-  if (!bytes.ok()) return Fail(kCmd, bytes.error());
   if (raw) {
+    Result<std::string> bytes = ReadWholeFile(dump_path);
+    if (!bytes.ok()) return Fail(kCmd, bytes.error());
     Status s = WriteFileAtomic(out, bytes.value(), 0600);
     if (!s.ok()) return Fail(kCmd, s.error());
   } else {
     Result<Profile> profile = LoadProfileFile(dump_path);
     if (!profile.ok()) return Fail(kCmd, profile.error());
     BinarySource source;
-    source.sysroot = sysroot_given ? sysroot : target.root;
+    source.sysroot = sysroot.value_or(target.root);
     source.mapped_files = MappedFileLinks(pid, profile.value());
     NameProfile(kCmd, &profile.value(), debug_dirs, source, /*fold=*/!all_frames);
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);

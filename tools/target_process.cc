@@ -22,21 +22,24 @@
 namespace leaktrack {
 namespace {
 
-// The last field of "NSpid:" in /proc/PID/status: the PID in the process's own namespace.
-// Kernels before 4.1 have no NSpid line; they have no other PID to give either.
-pid_t OwnPid(const std::string& proc, pid_t pid) {
-  Result<std::string> status = ReadWholeFile(proc + "/status");
-  if (!status.ok()) return pid;
-  std::istringstream lines(status.value());
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.rfind("NSpid:", 0) != 0) continue;
-    std::istringstream fields(line.substr(6));
-    long value = 0, last = 0;
-    while (fields >> value) last = value;
-    return last > 0 ? static_cast<pid_t>(last) : pid;
-  }
-  return pid;
+// The whitespace-separated numbers after "<key>:" in a /proc status text.
+std::vector<unsigned long long> StatusNumbers(const std::string& status, const std::string& key,
+                                              int base) {
+  std::vector<unsigned long long> out;
+  const size_t at = status.find("\n" + key + ":");
+  if (at == std::string::npos) return out;
+  const size_t from = at + key.size() + 2;
+  std::istringstream fields(status.substr(from, status.find('\n', from) - from));
+  std::string word;
+  while (fields >> word) out.push_back(strtoull(word.c_str(), nullptr, base));
+  return out;
+}
+
+// The last NSpid in a status text: the PID in the process's own namespace. Kernels before 4.1
+// have no NSpid line; they have no other PID to give either.
+pid_t OwnPid(const std::string& status, pid_t pid) {
+  const std::vector<unsigned long long> ns = StatusNumbers(status, "NSpid", 10);
+  return ns.empty() || ns.back() == 0 ? pid : static_cast<pid_t>(ns.back());
 }
 
 // x86-64 system calls that a caught signal ends with EINTR whatever SA_RESTART says (signal(7)),
@@ -62,12 +65,27 @@ const char* InterruptedByAnySignal(long nr, unsigned long long futex_timeout) {
   }
 }
 
-// Whether `signo` is in the thread's blocked set (the SigBlk line of its status, in hex).
+// Whether `signo` is in the thread's blocked set (the SigBlk line of its status).
 bool Blocks(const std::string& status, int signo) {
-  size_t at = status.find("\nSigBlk:");
-  if (at == std::string::npos) return false;
-  const unsigned long long mask = strtoull(status.c_str() + at + 8, nullptr, 16);
-  return signo >= 1 && signo <= 64 && (mask >> (signo - 1)) & 1;
+  const std::vector<unsigned long long> mask = StatusNumbers(status, "SigBlk", 16);
+  return !mask.empty() && signo >= 1 && signo <= 64 && (mask[0] >> (signo - 1)) & 1;
+}
+
+// What thread `base` (/proc/PID/task/TID) is doing: "running", an EINTR-prone call's name,
+// "" for a call SA_RESTART restarts, or nullptr when unknown (stopped outside a system call).
+// *readable is false when the syscall file cannot be read (no ptrace access).
+const char* ThreadActivity(const std::string& base, bool* readable) {
+  Result<std::string> call = ReadWholeFile(base + "/syscall");
+  *readable = call.ok();
+  if (!call.ok()) return nullptr;
+  if (call.value().rfind("running", 0) == 0) return "running";
+  long nr = -1;
+  unsigned long long args[6] = {};
+  if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1],
+             &args[2], &args[3], &args[4], &args[5]) < 1 || nr < 0)
+    return nullptr;
+  const char* name = InterruptedByAnySignal(nr, args[3]);
+  return name != nullptr ? name : "";
 }
 
 bool SameFile(const std::string& a, const std::string& b) {
@@ -88,7 +106,8 @@ TargetProcess InspectTarget(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   TargetProcess t;
   t.pid = pid;
-  t.own_pid = OwnPid(proc, pid);
+  Result<std::string> status = ReadWholeFile(proc + "/status");
+  t.own_pid = status.ok() ? OwnPid(status.value(), pid) : pid;
   if (!SameFile(proc + "/root", "/")) {
     // Another root: its paths are only reachable through the kernel's links.
     t.root = proc + "/root";
@@ -99,36 +118,6 @@ TargetProcess InspectTarget(pid_t pid) {
   ssize_t n = readlink((proc + "/cwd").c_str(), buf, sizeof buf - 1);
   if (n > 0) t.cwd.assign(buf, n);
   return t;
-}
-
-// What thread `base` (/proc/PID/task/TID) is doing: "running", an EINTR-prone call's name,
-// "" for a call SA_RESTART restarts, or nullptr when unknown (stopped outside a system call).
-// *readable is false when the syscall file cannot be read (no ptrace access).
-const char* ThreadActivity(const std::string& base, bool* readable) {
-  Result<std::string> call = ReadWholeFile(base + "/syscall");
-  *readable = call.ok();
-  if (!call.ok()) return nullptr;
-  if (call.value().rfind("running", 0) == 0) return "running";
-  long nr = -1;
-  unsigned long long args[6] = {};
-  if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &args[0], &args[1],
-             &args[2], &args[3], &args[4], &args[5]) < 1 || nr < 0)
-    return nullptr;
-  const char* name = InterruptedByAnySignal(nr, args[3]);
-  return name != nullptr ? name : "";
-}
-
-// The whitespace-separated numbers after "<key>:" in a /proc status text.
-std::vector<unsigned long long> StatusNumbers(const std::string& status, const std::string& key,
-                                              int base) {
-  std::vector<unsigned long long> out;
-  const size_t at = status.find("\n" + key + ":");
-  if (at == std::string::npos) return out;
-  const size_t from = at + key.size() + 2;
-  std::istringstream fields(status.substr(from, status.find('\n', from) - from));
-  std::string word;
-  while (fields >> word) out.push_back(strtoull(word.c_str(), nullptr, base));
-  return out;
 }
 
 std::string DumpDirProblem(pid_t pid, const std::string& dir) {

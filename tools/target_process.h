@@ -59,8 +59,8 @@ SignalTarget QuietThread(pid_t pid, int signo);
 // For each file-backed mapping of `profile`, the /proc/PID/map_files link of the mapping that
 // holds its start in the process now: the very file it mapped, even if replaced or deleted on
 // disk since. Only mappings with a build ID (which the symbolizer checks) get one. Keyed like
-// BinarySource::mapped_files. Links need CAP_SYS_ADMIN (or
-// CAP_CHECKPOINT_RESTORE) to open; without, the symbolizer falls back to the paths.
+// BinarySource::mapped_files. Links need CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) to open;
+// without, the symbolizer falls back to the paths.
 std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& profile);
 
 }  // namespace leaktrack
