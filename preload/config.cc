@@ -189,6 +189,12 @@ void LoadConfigFromEnv(Config* c) {
              sizeof(c->dir) - 64);
     }
   }
+  if ((v = getenv("TMPDIR")) != nullptr && v[0] == '/') {  // an odd TMPDIR keeps /tmp, silently
+    size_t len = 0;
+    while (v[len] != '\0') ++len;
+    if (len < sizeof(c->fallback_dir) - 64)
+      for (size_t i = 0; i <= len; ++i) c->fallback_dir[i] = v[i];
+  }
   if ((v = getenv("LEAKTRACK_INTERVAL")) != nullptr) {
     uint64_t ms;
     if (ParseSeconds(v, &ms) && (ms == 0 || ms >= 10)) c->interval_ms = ms;

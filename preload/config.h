@@ -15,6 +15,8 @@ struct Config {
   int depth = 64;                    // LEAKTRACK_DEPTH: max frames kept per stack (1..256)
   int signal = 12;                   // LEAKTRACK_SIGNAL: dump signal number; 0 = none (SIGUSR2)
   char dir[512] = "";                // LEAKTRACK_DIR: dump directory; "" = working directory
+  char fallback_dir[512] = "/tmp";   // $TMPDIR, else /tmp: where dumps go when dir is "" and
+                                     // the working directory cannot take them
   uint64_t interval_ms = 0;          // LEAKTRACK_INTERVAL (seconds, fractions allowed); 0 = off
   bool at_exit = false;              // LEAKTRACK_AT_EXIT
   uint64_t max_live = 1u << 17;      // LEAKTRACK_MAX_LIVE: live sampled allocations (power of 2)

@@ -27,9 +27,17 @@ std::atomic<bool> g_installed{false};     // we installed our handler at start-u
 std::atomic<bool> g_handler_ours{false};  // ... and, as far as we know, it is still in place
 std::atomic<bool> g_logged_taken{false};  // each of the two messages is logged once
 std::atomic<bool> g_logged_back{false};
+std::atomic<bool> g_logged_fallback{false};  // dumps went to the fallback directory
+
 std::atomic<uint32_t> g_ownership_checks{0};
 std::atomic<bool> g_dumping{false};
 std::atomic<bool> g_pending{false};
+
+// Errors of a dump directory that another directory may not have.
+bool WorkingDirectoryRefused(int error) {
+  return error == EACCES || error == EPERM || error == EROFS || error == ENOENT ||
+         error == ENOSPC || error == EDQUOT;
+}
 
 const char* SignalName(int sig, char* buf, int cap) {
   if (sig == SIGUSR2) return "SIGUSR2";
@@ -105,7 +113,18 @@ bool WriteOneDump() {
   if (!BuildHeapProfile(p, plan, &arena, &profile)) {
     RawLog("dump failed: cannot build the profile (%s)", ErrnoName(errno));
   } else {
-    const DumpFileResult r = WriteDumpFile(p.config.dir, profile.data, profile.size);
+    DumpFileResult r = WriteDumpFile(p.config.dir, profile.data, profile.size);
+    if (!r.ok && p.config.dir[0] == '\0' && WorkingDirectoryRefused(r.error)) {
+      // Without LEAKTRACK_DIR dumps go to the working directory, which a service often cannot
+      // write: a container's read-only root, / for an unprivileged user. $TMPDIR or /tmp then.
+      const DumpFileResult in_tmp = WriteDumpFile(p.config.fallback_dir, profile.data, profile.size);
+      if (in_tmp.ok) {
+        if (!g_logged_fallback.exchange(true, std::memory_order_relaxed))
+          RawLog("the working directory cannot take dumps (%s); writing them to %s (set "
+                 "LEAKTRACK_DIR to choose)", ErrnoName(r.error), p.config.fallback_dir);
+        r = in_tmp;
+      }
+    }
     ok = r.ok;
     if (!ok) {
       RawLog("dump failed: %s %s: %s; the program continues", r.step, r.path,

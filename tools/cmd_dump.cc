@@ -27,6 +27,9 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "symbolizer/elf_file.h"
 #include "symbolizer/gzip_io.h"
@@ -60,7 +63,7 @@ const char kHelp[] =
     "Refuses a PID that does not exist or does not have libleaktrack.so loaded.\n"
     "Exit codes: 0 written, 1 failure or refused, 2 usage error, 3 no dump before timeout.\n";
 
-// Reads /proc/PID/environ into a name -> value lookup for `names`.
+// Reads the LEAKTRACK_* variables and TMPDIR of /proc/PID/environ into a name -> value lookup.
 Result<std::map<std::string, std::string>> ReadEnviron(pid_t pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/environ";
   Result<std::string> data = ReadWholeFile(path);
@@ -74,31 +77,53 @@ Result<std::map<std::string, std::string>> ReadEnviron(pid_t pid) {
     if (end == std::string::npos) end = s.size();
     std::string entry = s.substr(start, end - start);
     size_t eq = entry.find('=');
-    if (eq != std::string::npos && entry.rfind("LEAKTRACK_", 0) == 0)
+    if (eq != std::string::npos &&
+        (entry.rfind("LEAKTRACK_", 0) == 0 || entry.rfind("TMPDIR=", 0) == 0))
       env[entry.substr(0, eq)] = entry.substr(eq + 1);
     start = end + 1;
   }
   return env;
 }
 
-// Dump sequence numbers of `pid` (as the process calls itself) present in `dir`.
-std::set<uint64_t> ListDumps(const std::string& dir, pid_t pid) {
-  std::set<uint64_t> seqs;
+// The dumps of `pid` (as the process calls itself) present in `dirs`, as (sequence, dir).
+std::set<std::pair<uint64_t, std::string>> ListDumps(const std::vector<std::string>& dirs,
+                                                     pid_t pid) {
+  std::set<std::pair<uint64_t, std::string>> dumps;
   const std::string prefix = "leaktrack." + std::to_string(pid) + ".";
   const std::string suffix = ".pb.gz";
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return seqs;
-  while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    uint64_t seq;
-    if (ParseUint(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()), &seq))
-      seqs.insert(seq);
+  for (const std::string& dir : dirs) {
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) continue;
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
+      uint64_t seq;
+      if (ParseUint(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()),
+                    &seq))
+        dumps.emplace(seq, dir);
+    }
+    closedir(d);
   }
-  closedir(d);
-  return seqs;
+  return dumps;
+}
+
+// Where the shim writes the dumps of a process with environment `env` (preload/dump_trigger.cc):
+// LEAKTRACK_DIR; else its working directory, and when that cannot take them, $TMPDIR or /tmp.
+std::vector<std::string> DumpDirs(const TargetProcess& target,
+                                  const std::map<std::string, std::string>& env) {
+  if (auto it = env.find("LEAKTRACK_DIR"); it != env.end() && !it->second.empty())
+    return {target.Here(it->second)};
+  auto tmp = env.find("TMPDIR");
+  const bool tmpdir = tmp != env.end() && !tmp->second.empty() && tmp->second[0] == '/';
+  return {target.cwd, target.Here(tmpdir ? tmp->second : "/tmp")};
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& between) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : between) + item;
+  return out;
 }
 
 // Why a process that exited around its dump signal may have: " (it was waiting in poll, ...)".
@@ -179,14 +204,16 @@ int DumpCommand(int argc, char** argv, int first) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
   const TargetProcess target = InspectTarget(pid);
-  std::string dir = target.cwd;
-  if (auto it = env.value().find("LEAKTRACK_DIR"); it != env.value().end() && !it->second.empty())
-    dir = target.Here(it->second);
-  if (dir.empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
-  if (std::string problem = DumpDirProblem(pid, dir); !problem.empty())
-    return Fail(kCmd, "process " + pid_arg + " cannot write its dump to " + dir + " (" +
-                          problem + "); restart it with LEAKTRACK_DIR set to a directory it " +
-                          "can write, e.g. /tmp");
+  const std::vector<std::string> dirs = DumpDirs(target, env.value());
+  if (dirs[0].empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
+  std::vector<std::string> problems;
+  for (const std::string& dir : dirs)
+    if (std::string problem = DumpDirProblem(pid, dir); !problem.empty())
+      problems.push_back(dir + " (" + problem + ")");
+  if (problems.size() == dirs.size())
+    return Fail(kCmd, "process " + pid_arg + " cannot write its dump to " +
+                          Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
+                          "a directory it can write");
   // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
   // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
   // handler for every signal and never passes on one another process sends. The answer is then
@@ -211,7 +238,7 @@ int DumpCommand(int argc, char** argv, int first) {
     wait = every + timeout;
   }
 
-  std::set<uint64_t> before = ListDumps(dir, target.own_pid);
+  const auto before = ListDumps(dirs, target.own_pid);
   SignalTarget quiet;
   if (unsignalled.empty()) {
     // To a thread the signal does not cut short, when one is known; else as kill(1) would.
@@ -223,11 +250,12 @@ int DumpCommand(int argc, char** argv, int first) {
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(wait * 1000));
   uint64_t seq = 0;
+  std::string dir;
   bool found = false;
   while (!found) {
-    for (uint64_t s : ListDumps(dir, target.own_pid))
-      if (before.count(s) == 0 && (!found || s > seq)) {
-        seq = s;
+    for (const auto& dump : ListDumps(dirs, target.own_pid))
+      if (before.count(dump) == 0 && (!found || dump.first > seq)) {
+        std::tie(seq, dir) = dump;
         found = true;
       }
     if (found) break;
@@ -238,12 +266,12 @@ int DumpCommand(int argc, char** argv, int first) {
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
       if (!unsignalled.empty())
-        return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s, although the program "
-                          "runs with LEAKTRACK_INTERVAL", kExitTimeout);
-      return Fail(kCmd, "no new dump in " + dir + " after " + buf + "s: the program has probably "
-                        "replaced the " + SignalName(signo) + " handler (else the shim said why "
-                        "on its stderr); restart it with LEAKTRACK_SIGNAL=RTMIN+3 (or "
-                        "'leaktrack run --signal RTMIN+3')",
+        return Fail(kCmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
+                          "s, although the program runs with LEAKTRACK_INTERVAL", kExitTimeout);
+      return Fail(kCmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
+                        "s: the program has probably replaced the " + SignalName(signo) +
+                        " handler (else the shim said why on its stderr); restart it with "
+                        "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
                   kExitTimeout);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -141,4 +141,29 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
 else
   echo "note: not root, another user's directory not tested"
 fi
-echo "PASS: replaced binary; removed, read-only and foreign dump directories"
+# Without LEAKTRACK_DIR dumps go to the working directory or, when that cannot take them (a
+# container's read-only root, / for an unprivileged user), to $TMPDIR; dump finds them there.
+mkdir "$W/cwd" "$W/tmp"
+if [ "$(id -u)" = 0 ]; then
+  mount -t tmpfs -o ro tmpfs "$W/cwd" || fail "cannot mount a read-only tmpfs"
+else
+  chmod 555 "$W/cwd"
+fi
+(cd "$W/cwd" && TMPDIR=$W/tmp LD_PRELOAD=$SHIM LEAKTRACK_RATE=1 exec "$SLEEPER" "$W/ready4") \
+  2> "$W/fallback.err" & f=$!
+PIDS+=($f)
+wait_ready "$W/ready4"
+kill -USR2 "$f"
+in_tmp() { ls "$W/tmp" | grep -c "^leaktrack\.$f\..*\.pb\.gz$"; }
+for _ in $(seq 100); do [ "$(in_tmp)" = 1 ] && break; sleep 0.05; done
+[ "$(in_tmp)" = 1 ] || fail "no dump in \$TMPDIR: $(ls "$W/tmp"); $(cat "$W/fallback.err")"
+"$LEAKTRACK" dump "$f" -o fallback.pb.gz > /dev/null 2> "$W/err_fb" || fail "dump: $(cat "$W/err_fb")"
+"$LEAKTRACK" top fallback.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+  fail "dump via \$TMPDIR: $("$LEAKTRACK" top fallback.pb.gz 2>&1)"
+[ "$(in_tmp)" = 2 ] || fail "dump did not take the second dump from \$TMPDIR: $(ls "$W/tmp")"
+[ "$(grep -c "working directory cannot take dumps" "$W/fallback.err")" = 1 ] &&
+  grep -q "writing them to $W/tmp (set LEAKTRACK_DIR to choose)" "$W/fallback.err" ||
+  fail "the shim's line about \$TMPDIR, once: $(cat "$W/fallback.err")"
+kill -9 "$f"; wait "$f" 2>/dev/null
+[ "$(id -u)" = 0 ] && umount "$W/cwd"
+echo "PASS: replaced binary; removed, read-only and foreign dump directories; \$TMPDIR fallback"
