@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
+
+#include <string>
 
 #include <gtest/gtest.h>
 
@@ -100,6 +103,26 @@ TEST(ConfigTest, LoadFromEnvKeepsDefaultsOnBadValues) {
   LoadConfigFromEnv(&d);
   EXPECT_FALSE(d.follow_exec);
   unsetenv("LEAKTRACK_FOLLOW_EXEC");
+}
+
+// Where dumps go when the working directory refuses them: an absolute $TMPDIR, else /tmp.
+TEST(ConfigTest, FallbackDirIsAnAbsoluteTmpdirElseTmp) {
+  const char* saved = getenv("TMPDIR");
+  const std::string keep = saved ? saved : "";
+  setenv("TMPDIR", "/var/tmp/svc", 1);
+  Config c;
+  LoadConfigFromEnv(&c);
+  EXPECT_STREQ(c.fallback_dir, "/var/tmp/svc");
+  setenv("TMPDIR", "relative/tmp", 1);
+  Config d;
+  LoadConfigFromEnv(&d);
+  EXPECT_STREQ(d.fallback_dir, "/tmp");
+  unsetenv("TMPDIR");
+  Config e;
+  LoadConfigFromEnv(&e);
+  EXPECT_STREQ(e.fallback_dir, "/tmp");
+  EXPECT_STREQ(e.dir, "");
+  if (saved) setenv("TMPDIR", keep.c_str(), 1);
 }
 
 }  // namespace
