@@ -140,38 +140,56 @@ std::string InterruptedCall(const SignalTarget& quiet) {
 
 }  // namespace
 
+int ReadDumpOption(const std::string& cmd, ArgReader* args, DumpRequest* r) {
+  std::string value;
+  bool missing = false;
+  if (args->Flag("--all-frames")) {
+    r->all_frames = true;
+  } else if (args->Option("--timeout", &value, &missing)) {
+    if (missing || !ParseSeconds(value, &r->timeout))
+      return Fail(cmd, "--timeout needs a number of seconds", kExitUsage);
+  } else if (args->Option("--debug-dir", &value, &missing)) {
+    if (missing) return Fail(cmd, "--debug-dir needs a directory", kExitUsage);
+    r->debug_dirs.push_back(value);
+  } else if (args->Option("--sysroot", &value, &missing)) {
+    if (missing) return Fail(cmd, "--sysroot needs a directory", kExitUsage);
+    Result<std::string> root = SysrootArgument(value);
+    if (!root.ok()) return Fail(cmd, root.error());
+    r->sysroot = root.value();
+  } else {
+    return kNotADumpOption;
+  }
+  return kExitOk;
+}
+
+int ParseDumpPid(const std::string& cmd, const std::string& arg, DumpRequest* r) {
+  uint64_t pid_value;
+  if (arg.empty()) return Fail(cmd, "missing PID (see --help)", kExitUsage);
+  if (!ParseUint(arg, &pid_value) || pid_value == 0 || pid_value > INT_MAX)
+    return Fail(cmd, "'" + arg + "' is not a process ID", kExitUsage);
+  r->pid_arg = arg;
+  r->pid = static_cast<pid_t>(pid_value);
+  return kExitOk;
+}
+
 int DumpCommand(int argc, char** argv, int first) {
   const std::string kCmd = "dump";
   if (HelpRequested(argc, argv, first)) {
     fputs(kHelp, stdout);
     return kExitOk;
   }
-  std::string pid_arg, out, value;
-  std::optional<std::string> sysroot;  // unset: the process's own root
-  bool raw = false, all_frames = false;
-  double timeout = 10;
-  std::vector<std::string> debug_dirs;
+  DumpRequest request;
+  std::string pid_arg, value;
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
-    if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
+    if (int rc = ReadDumpOption(kCmd, &args, &request); rc != kNotADumpOption) {
+      if (rc != kExitOk) return rc;
+    } else if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
       if (missing) return Fail(kCmd, "-o needs a file name", kExitUsage);
-      out = value;
+      request.out = value;
     } else if (args.Flag("--raw")) {
-      raw = true;
-    } else if (args.Flag("--all-frames")) {
-      all_frames = true;
-    } else if (args.Option("--timeout", &value, &missing)) {
-      if (missing || !ParseSeconds(value, &timeout))
-        return Fail(kCmd, "--timeout needs a number of seconds", kExitUsage);
-    } else if (args.Option("--debug-dir", &value, &missing)) {
-      if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
-      debug_dirs.push_back(value);
-    } else if (args.Option("--sysroot", &value, &missing)) {
-      if (missing) return Fail(kCmd, "--sysroot needs a directory", kExitUsage);
-      Result<std::string> root = SysrootArgument(value);
-      if (!root.ok()) return Fail(kCmd, root.error());
-      sysroot = root.value();
+      request.raw = true;
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
       return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
     } else if (pid_arg.empty()) {
@@ -180,38 +198,44 @@ int DumpCommand(int argc, char** argv, int first) {
       return Fail(kCmd, "more than one PID", kExitUsage);
     }
   }
-  uint64_t pid_value;
-  if (pid_arg.empty()) return Fail(kCmd, "missing PID (see --help)", kExitUsage);
-  if (!ParseUint(pid_arg, &pid_value) || pid_value == 0 || pid_value > INT_MAX)
-    return Fail(kCmd, "'" + pid_arg + "' is not a process ID", kExitUsage);
-  const pid_t pid = static_cast<pid_t>(pid_value);
+  if (int rc = ParseDumpPid(kCmd, pid_arg, &request); rc != kExitOk) return rc;
+  std::string written;
+  const int rc = TakeDump(kCmd, request, &written);
+  if (rc == kExitOk) printf("%s\n", written.c_str());
+  return rc;
+}
+
+int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* written) {
+  const pid_t pid = request.pid;
+  const std::string& pid_arg = request.pid_arg;
+  const double timeout = request.timeout;
   const std::string proc = "/proc/" + pid_arg;
 
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) {
-    if (kill(pid, 0) != 0 && errno == ESRCH) return Fail(kCmd, "no process with PID " + pid_arg);
-    return Fail(kCmd, "cannot read " + proc + "/maps: " + maps.error());
+    if (kill(pid, 0) != 0 && errno == ESRCH) return Fail(cmd, "no process with PID " + pid_arg);
+    return Fail(cmd, "cannot read " + proc + "/maps: " + maps.error());
   }
   if (maps.value().find("/libleaktrack.so") == std::string::npos)
-    return Fail(kCmd, "process " + pid_arg +
+    return Fail(cmd, "process " + pid_arg +
                           " does not have libleaktrack.so loaded; refusing to signal it "
                           "(start it with 'leaktrack run')");
 
   Result<std::map<std::string, std::string>> env = ReadEnviron(pid);
-  if (!env.ok()) return Fail(kCmd, env.error());
+  if (!env.ok()) return Fail(cmd, env.error());
   int signo = SIGUSR2;
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
   const TargetProcess target = InspectTarget(pid);
   const std::vector<std::string> dirs = DumpDirs(target, env.value());
-  if (dirs[0].empty()) return Fail(kCmd, "cannot find the dump directory of process " + pid_arg);
+  if (dirs[0].empty()) return Fail(cmd, "cannot find the dump directory of process " + pid_arg);
   std::vector<std::string> problems;
   for (const std::string& dir : dirs)
     if (std::string problem = DumpDirProblem(pid, dir); !problem.empty())
       problems.push_back(dir + " (" + problem + ")");
   if (problems.size() == dirs.size())
-    return Fail(kCmd, "process " + pid_arg + " cannot write its dump to " +
+    return Fail(cmd, "process " + pid_arg + " cannot write its dump to " +
                           Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
                           "a directory it can write");
   // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
@@ -230,11 +254,12 @@ int DumpCommand(int argc, char** argv, int first) {
     auto it = env.value().find("LEAKTRACK_INTERVAL");
     double every;
     if (it == env.value().end() || !ParseSeconds(it->second, &every) || every <= 0)
-      return Fail(kCmd, "process " + pid_arg + " " + unsignalled + ", so it cannot be asked for "
+      return Fail(cmd, "process " + pid_arg + " " + unsignalled + ", so it cannot be asked for "
                         "a dump; restart it with LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run "
                         "--interval S')");
-    fprintf(stderr, "leaktrack dump: process %s %s; waiting for its next periodic dump "
-            "(LEAKTRACK_INTERVAL=%s)\n", pid_arg.c_str(), unsignalled.c_str(), it->second.c_str());
+    fprintf(stderr, "leaktrack %s: process %s %s; waiting for its next periodic dump "
+            "(LEAKTRACK_INTERVAL=%s)\n", cmd.c_str(), pid_arg.c_str(), unsignalled.c_str(),
+            it->second.c_str());
     wait = every + timeout;
   }
 
@@ -245,7 +270,7 @@ int DumpCommand(int argc, char** argv, int first) {
     quiet = QuietThread(pid, signo);
     const bool sent = quiet.tid != 0 && syscall(SYS_tgkill, pid, quiet.tid, signo) == 0;
     if (!sent && kill(pid, signo) != 0)
-      return Fail(kCmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
+      return Fail(cmd, "cannot signal process " + pid_arg + ": " + strerror(errno));
   }
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(static_cast<int64_t>(wait * 1000));
@@ -261,14 +286,14 @@ int DumpCommand(int argc, char** argv, int first) {
     if (found) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       if (kill(pid, 0) != 0 && errno == ESRCH)
-        return Fail(kCmd, "process " + pid_arg + " exited before writing a dump" +
+        return Fail(cmd, "process " + pid_arg + " exited before writing a dump" +
                           InterruptedCall(quiet));
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
       if (!unsignalled.empty())
-        return Fail(kCmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
+        return Fail(cmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
                           "s, although the program runs with LEAKTRACK_INTERVAL", kExitTimeout);
-      return Fail(kCmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
+      return Fail(cmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
                         "s: the program has probably replaced the " + SignalName(signo) +
                         " handler (else the shim said why on its stderr); restart it with "
                         "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
@@ -281,30 +306,31 @@ int DumpCommand(int argc, char** argv, int first) {
   const std::string dump_path =
       dir + "/leaktrack." + std::to_string(target.own_pid) + seq_suffix;
   // Named by the PID the user gave: every container's first process calls itself 1.
-  if (out.empty()) out = "./leaktrack." + pid_arg + seq_suffix;
-  if (raw) {
+  const std::string out =
+      request.out.empty() ? "./leaktrack." + pid_arg + seq_suffix : request.out;
+  if (request.raw) {
     Result<std::string> bytes = ReadWholeFile(dump_path);
-    if (!bytes.ok()) return Fail(kCmd, bytes.error());
+    if (!bytes.ok()) return Fail(cmd, bytes.error());
     Status s = WriteFileAtomic(out, bytes.value(), 0600);
-    if (!s.ok()) return Fail(kCmd, s.error());
+    if (!s.ok()) return Fail(cmd, s.error());
   } else {
     Result<Profile> profile = LoadProfileFile(dump_path);
-    if (!profile.ok()) return Fail(kCmd, profile.error());
+    if (!profile.ok()) return Fail(cmd, profile.error());
     BinarySource source;
-    source.sysroot = sysroot.value_or(target.root);
+    source.sysroot = request.sysroot.value_or(target.root);
     source.mapped_files = MappedFileLinks(pid, profile.value());
-    NameProfile(kCmd, &profile.value(), debug_dirs, source, /*fold=*/!all_frames);
+    NameProfile(cmd, &profile.value(), request.debug_dirs, source, /*fold=*/!request.all_frames);
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
-    if (!s.ok()) return Fail(kCmd, s.error());
+    if (!s.ok()) return Fail(cmd, s.error());
   }
-  printf("%s\n", out.c_str());
+  *written = out;
   // The handler runs before the interrupted call returns EINTR, so a program that dies of it
   // has already written the dump; say why it died rather than leave the user to guess.
   if (unsignalled.empty() && !quiet.restartable) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (kill(pid, 0) != 0 && errno == ESRCH)
-      fprintf(stderr, "leaktrack dump: warning: process %s exited right after its dump%s\n",
-              pid_arg.c_str(), InterruptedCall(quiet).c_str());
+      fprintf(stderr, "leaktrack %s: warning: process %s exited right after its dump%s\n",
+              cmd.c_str(), pid_arg.c_str(), InterruptedCall(quiet).c_str());
   }
   return kExitOk;
 }

@@ -71,16 +71,19 @@ int GrowthCommand(int argc, char** argv, int first) {
     }
   }
   if (files.size() < 2) return Fail(kCmd, "needs at least two dumps (see --help)", kExitUsage);
+  return ReportGrowth(kCmd, files, limit);
+}
 
+int ReportGrowth(const std::string& cmd, const std::vector<std::string>& files, uint64_t limit) {
   std::map<std::string, Series> stacks;
   const size_t n = files.size();
   for (size_t d = 0; d < n; ++d) {
-    Result<Profile> p = LoadProfileForReport(kCmd, files[d]);
-    if (!p.ok()) return Fail(kCmd, p.error());
+    Result<Profile> p = LoadProfileForReport(cmd, files[d]);
+    if (!p.ok()) return Fail(cmd, p.error());
     Result<size_t> inuse = SampleIndex(p.value(), "inuse_space");
     Result<size_t> alloc = SampleIndex(p.value(), "alloc_space");
     if (!inuse.ok() || !alloc.ok())
-      return Fail(kCmd, files[d] + ": not a heap profile (needs inuse_space and alloc_space)");
+      return Fail(cmd, files[d] + ": not a heap profile (needs inuse_space and alloc_space)");
     for (const Sample& s : p.value().sample) {
       std::vector<std::string> frames = SampleStack(p.value(), s, /*with_address=*/true);
       std::string key;

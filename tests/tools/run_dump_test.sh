@@ -105,6 +105,21 @@ if command -v go > /dev/null; then
   go tool pprof -traces "$W/all.pb.gz" 2> /dev/null | grep -q "libc\.so\|_IO_\|fopen" ||
     fail "dump --all-frames shows no libc frame: $(go tool pprof -traces "$W/all.pb.gz" 2>&1 | head -30)"
 fi
+# watch: three dumps and the growth report, in one command.
+"$LEAKTRACK" watch "$p" --every 0.3 --count 3 -o "$W/watch" > "$W/watch.out" 2> "$W/watch.err" ||
+  fail "watch: $(cat "$W/watch.err")"
+[ "$(ls "$W/watch" | grep -c '^heap\.[0-2]\.pb\.gz$')" = 3 ] || fail "watch wrote: $(ls "$W/watch")"
+grep -A8 "#1 LEAK SUSPECT" "$W/watch.out" | grep -q sleeper_leak || fail "watch: $(cat "$W/watch.out")"
+# A process that exits on the way: the report covers the dumps taken.
+"$LEAKTRACK" run --rate 1 --dir "$W/dumps" -- "$SLEEPER" "$W/ready6" & v=$!; PIDS+=($v)
+wait_ready "$W/ready6"
+"$LEAKTRACK" watch "$v" --every 0.5 --count 5 -o "$W/watch2" > "$W/watch2.out" 2> "$W/watch2.err" &
+w=$!
+for _ in $(seq 100); do [ -f "$W/watch2/heap.1.pb.gz" ] && break; sleep 0.05; done
+kill "$v"
+wait "$w" || fail "watch of a process that exited: $(cat "$W/watch2.err")"
+grep -q "reporting on the [0-9]* dumps taken" "$W/watch2.err" || fail "watch: $(cat "$W/watch2.err")"
+grep -A8 "#1 LEAK SUSPECT" "$W/watch2.out" | grep -q sleeper_leak || fail "watch: $(cat "$W/watch2.out")"
 # A program that took SIGUSR2 itself: dump times out with the hint.
 "$LEAKTRACK" run --dir "$W/dumps" -- "$SLEEPER" "$W/ready2" own-handler 2>/dev/null & q=$!; PIDS+=($q)
 wait_ready "$W/ready2"
