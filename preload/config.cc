@@ -57,6 +57,17 @@ bool Acceptable(int sig) {
   }
 }
 
+constexpr size_t kDumpNameRoom = 64;  // "/.leaktrack.<pid>.<seq>.tmp" after the directory
+
+// Copies a non-empty directory path that leaves room for a dump's name into `out`.
+bool CopyDir(const char* path, char (&out)[512]) {
+  size_t len = 0;
+  while (path[len] != '\0') ++len;
+  if (len == 0 || len >= sizeof(out) - kDumpNameRoom) return false;
+  for (size_t i = 0; i <= len; ++i) out[i] = path[i];
+  return true;
+}
+
 }  // namespace
 
 uint64_t RoundUpPow2(uint64_t v) {
@@ -179,22 +190,12 @@ void LoadConfigFromEnv(Config* c) {
     else RawLog("invalid LEAKTRACK_SIGNAL=\"%s\" (want e.g. USR2, RTMIN+3 or 0); using %d", v,
                 c->signal);
   }
-  if ((v = getenv("LEAKTRACK_DIR")) != nullptr) {
-    size_t len = 0;
-    while (v[len] != '\0') ++len;
-    if (len > 0 && len < sizeof(c->dir) - 64) {
-      for (size_t i = 0; i <= len; ++i) c->dir[i] = v[i];
-    } else {
-      RawLog("invalid LEAKTRACK_DIR (empty or longer than %zu bytes); using the working directory",
-             sizeof(c->dir) - 64);
-    }
+  if ((v = getenv("LEAKTRACK_DIR")) != nullptr && !CopyDir(v, c->dir)) {
+    RawLog("invalid LEAKTRACK_DIR (empty or longer than %zu bytes); using the working directory",
+           sizeof(c->dir) - kDumpNameRoom);
   }
-  if ((v = getenv("TMPDIR")) != nullptr && v[0] == '/') {  // an odd TMPDIR keeps /tmp, silently
-    size_t len = 0;
-    while (v[len] != '\0') ++len;
-    if (len < sizeof(c->fallback_dir) - 64)
-      for (size_t i = 0; i <= len; ++i) c->fallback_dir[i] = v[i];
-  }
+  // An odd TMPDIR (relative, too long) leaves /tmp, silently: it is not ours to judge.
+  if ((v = getenv("TMPDIR")) != nullptr && v[0] == '/') (void)CopyDir(v, c->fallback_dir);
   if ((v = getenv("LEAKTRACK_INTERVAL")) != nullptr) {
     uint64_t ms;
     if (ParseSeconds(v, &ms) && (ms == 0 || ms >= 10)) c->interval_ms = ms;

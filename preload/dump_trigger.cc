@@ -28,7 +28,6 @@ std::atomic<bool> g_handler_ours{false};  // ... and, as far as we know, it is s
 std::atomic<bool> g_logged_taken{false};  // each of the two messages is logged once
 std::atomic<bool> g_logged_back{false};
 std::atomic<bool> g_logged_fallback{false};  // dumps went to the fallback directory
-
 std::atomic<uint32_t> g_ownership_checks{0};
 std::atomic<bool> g_dumping{false};
 std::atomic<bool> g_pending{false};
@@ -117,7 +116,8 @@ bool WriteOneDump() {
     if (!r.ok && p.config.dir[0] == '\0' && WorkingDirectoryRefused(r.error)) {
       // Without LEAKTRACK_DIR dumps go to the working directory, which a service often cannot
       // write: a container's read-only root, / for an unprivileged user. $TMPDIR or /tmp then.
-      const DumpFileResult in_tmp = WriteDumpFile(p.config.fallback_dir, profile.data, profile.size);
+      const DumpFileResult in_tmp =
+          WriteDumpFile(p.config.fallback_dir, profile.data, profile.size);
       if (in_tmp.ok) {
         if (!g_logged_fallback.exchange(true, std::memory_order_relaxed))
           RawLog("the working directory cannot take dumps (%s); writing them to %s (set "
