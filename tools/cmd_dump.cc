@@ -140,7 +140,8 @@ std::string InterruptedCall(const SignalTarget& quiet) {
 
 }  // namespace
 
-int ReadDumpOption(const std::string& cmd, ArgReader* args, DumpRequest* r) {
+int ReadDumpArgument(const std::string& cmd, ArgReader* args, DumpRequest* r,
+                     std::string* pid_arg) {
   std::string value;
   bool missing = false;
   if (args->Flag("--all-frames")) {
@@ -156,8 +157,12 @@ int ReadDumpOption(const std::string& cmd, ArgReader* args, DumpRequest* r) {
     Result<std::string> root = SysrootArgument(value);
     if (!root.ok()) return Fail(cmd, root.error());
     r->sysroot = root.value();
+  } else if (args->Peek()[0] == '-' && args->Peek()[1] != '\0') {
+    return Fail(cmd, std::string("unknown option ") + args->Peek(), kExitUsage);
+  } else if (pid_arg->empty()) {
+    *pid_arg = args->Next();
   } else {
-    return kNotADumpOption;
+    return Fail(cmd, "more than one PID", kExitUsage);
   }
   return kExitOk;
 }
@@ -183,19 +188,13 @@ int DumpCommand(int argc, char** argv, int first) {
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
-    if (int rc = ReadDumpOption(kCmd, &args, &request); rc != kNotADumpOption) {
-      if (rc != kExitOk) return rc;
-    } else if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
+    if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
       if (missing) return Fail(kCmd, "-o needs a file name", kExitUsage);
       request.out = value;
     } else if (args.Flag("--raw")) {
       request.raw = true;
-    } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
-      return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
-    } else if (pid_arg.empty()) {
-      pid_arg = args.Next();
-    } else {
-      return Fail(kCmd, "more than one PID", kExitUsage);
+    } else if (int rc = ReadDumpArgument(kCmd, &args, &request, &pid_arg); rc != kExitOk) {
+      return rc;
     }
   }
   if (int rc = ParseDumpPid(kCmd, pid_arg, &request); rc != kExitOk) return rc;

@@ -50,9 +50,7 @@ int WatchCommand(int argc, char** argv, int first) {
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
-    if (int rc = ReadDumpOption(kCmd, &args, &request); rc != kNotADumpOption) {
-      if (rc != kExitOk) return rc;
-    } else if (args.Option("--every", &value, &missing)) {
+    if (args.Option("--every", &value, &missing)) {
       if (missing || !ParseSeconds(value, &every))
         return Fail(kCmd, "--every needs a number of seconds", kExitUsage);
     } else if (args.Option("--count", &value, &missing)) {
@@ -64,12 +62,8 @@ int WatchCommand(int argc, char** argv, int first) {
     } else if (args.Option("-n", &value, &missing)) {
       if (missing || !ParseUint(value, &limit))
         return Fail(kCmd, "-n needs a non-negative number", kExitUsage);
-    } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
-      return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
-    } else if (pid_arg.empty()) {
-      pid_arg = args.Next();
-    } else {
-      return Fail(kCmd, "more than one PID", kExitUsage);
+    } else if (int rc = ReadDumpArgument(kCmd, &args, &request, &pid_arg); rc != kExitOk) {
+      return rc;
     }
   }
   if (int rc = ParseDumpPid(kCmd, pid_arg, &request); rc != kExitOk) return rc;

@@ -36,11 +36,11 @@ struct DumpRequest {
   std::optional<std::string> sysroot;  // unset: the process's own root
 };
 
-// Reads one option that dump and watch share (--all-frames, --timeout, --debug-dir,
-// --sysroot) into *r. Returns kExitOk if it read one, kNotADumpOption if the current token is
-// something else, or the exit code of the usage error it printed.
-constexpr int kNotADumpOption = -1;
-int ReadDumpOption(const std::string& cmd, ArgReader* args, DumpRequest* r);
+// Reads the current argument as dump and watch share them, after their own options: one of
+// --all-frames, --timeout, --debug-dir, --sysroot into *r, or the PID into *pid_arg. Returns
+// kExitOk, or the exit code of the usage error it printed (an unknown option, a second PID).
+int ReadDumpArgument(const std::string& cmd, ArgReader* args, DumpRequest* r,
+                     std::string* pid_arg);
 
 // Sets r->pid and r->pid_arg from `arg`, or prints the usage error and returns its exit code.
 int ParseDumpPid(const std::string& cmd, const std::string& arg, DumpRequest* r);
