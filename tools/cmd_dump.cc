@@ -217,8 +217,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   }
   if (maps.value().find("/libleaktrack.so") == std::string::npos)
     return Fail(cmd, "process " + pid_arg +
-                          " does not have libleaktrack.so loaded; refusing to signal it "
-                          "(start it with 'leaktrack run')");
+                         " does not have libleaktrack.so loaded; refusing to signal it "
+                         "(start it with 'leaktrack run')");
 
   Result<std::map<std::string, std::string>> env = ReadEnviron(pid);
   if (!env.ok()) return Fail(cmd, env.error());
@@ -231,12 +231,12 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   if (dirs[0].empty()) return Fail(cmd, "cannot find the dump directory of process " + pid_arg);
   std::vector<std::string> problems;
   for (const std::string& dir : dirs)
-    if (std::string problem = DumpDirProblem(pid, dir); !problem.empty())
+    if (std::string problem = DumpDirProblem(target, dir); !problem.empty())
       problems.push_back(dir + " (" + problem + ")");
   if (problems.size() == dirs.size())
     return Fail(cmd, "process " + pid_arg + " cannot write its dump to " +
-                          Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
-                          "a directory it can write");
+                         Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
+                         "a directory it can write");
   // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
   // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
   // handler for every signal and never passes on one another process sends. The answer is then
@@ -253,12 +253,15 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     auto it = env.value().find("LEAKTRACK_INTERVAL");
     double every;
     if (it == env.value().end() || !ParseSeconds(it->second, &every) || every <= 0)
-      return Fail(cmd, "process " + pid_arg + " " + unsignalled + ", so it cannot be asked for "
-                        "a dump; restart it with LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run "
-                        "--interval S')");
-    fprintf(stderr, "leaktrack %s: process %s %s; waiting for its next periodic dump "
-            "(LEAKTRACK_INTERVAL=%s)\n", cmd.c_str(), pid_arg.c_str(), unsignalled.c_str(),
-            it->second.c_str());
+      return Fail(cmd,
+                  "process " + pid_arg + " " + unsignalled +
+                      ", so it cannot be asked for "
+                      "a dump; restart it with LEAKTRACK_INTERVAL=<seconds> (or 'leaktrack run "
+                      "--interval S')");
+    fprintf(stderr,
+            "leaktrack %s: process %s %s; waiting for its next periodic dump "
+            "(LEAKTRACK_INTERVAL=%s)\n",
+            cmd.c_str(), pid_arg.c_str(), unsignalled.c_str(), it->second.c_str());
     wait = every + timeout;
   }
 
@@ -285,28 +288,29 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     if (found) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       if (kill(pid, 0) != 0 && errno == ESRCH)
-        return Fail(cmd, "process " + pid_arg + " exited before writing a dump" +
-                          InterruptedCall(quiet));
+        return Fail(
+            cmd, "process " + pid_arg + " exited before writing a dump" + InterruptedCall(quiet));
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
       if (!unsignalled.empty())
-        return Fail(cmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
-                          "s, although the program runs with LEAKTRACK_INTERVAL", kExitTimeout);
-      return Fail(cmd, "no new dump in " + Join(dirs, " or ") + " after " + buf +
-                        "s: the program has probably replaced the " + SignalName(signo) +
-                        " handler (else the shim said why on its stderr); restart it with "
-                        "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
+        return Fail(cmd,
+                    "no new dump in " + Join(dirs, " or ") + " after " + buf +
+                        "s, although the program runs with LEAKTRACK_INTERVAL",
+                    kExitTimeout);
+      return Fail(cmd,
+                  "no new dump in " + Join(dirs, " or ") + " after " + buf +
+                      "s: the program has probably replaced the " + SignalName(signo) +
+                      " handler (else the shim said why on its stderr); restart it with "
+                      "LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run --signal RTMIN+3')",
                   kExitTimeout);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
   const std::string seq_suffix = "." + std::to_string(seq) + ".pb.gz";
-  const std::string dump_path =
-      dir + "/leaktrack." + std::to_string(target.own_pid) + seq_suffix;
+  const std::string dump_path = dir + "/leaktrack." + std::to_string(target.own_pid) + seq_suffix;
   // Named by the PID the user gave: every container's first process calls itself 1.
-  const std::string out =
-      request.out.empty() ? "./leaktrack." + pid_arg + seq_suffix : request.out;
+  const std::string out = request.out.empty() ? "./leaktrack." + pid_arg + seq_suffix : request.out;
   if (request.raw) {
     Result<std::string> bytes = ReadWholeFile(dump_path);
     if (!bytes.ok()) return Fail(cmd, bytes.error());

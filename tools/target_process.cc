@@ -108,6 +108,20 @@ TargetProcess InspectTarget(pid_t pid) {
   t.pid = pid;
   Result<std::string> status = ReadWholeFile(proc + "/status");
   t.own_pid = status.ok() ? OwnPid(status.value(), pid) : pid;
+  if (status.ok()) {
+    const auto uids = StatusNumbers(status.value(), "Uid", 10);  // real, effective, saved, fs
+    const auto gids = StatusNumbers(status.value(), "Gid", 10);
+    const auto caps = StatusNumbers(status.value(), "CapEff", 16);
+    if (uids.size() >= 4 && gids.size() >= 4 && !caps.empty()) {
+      const unsigned long long kDacOverride = 1ull << 1;
+      t.credentials_known = true;
+      t.fs_uid = static_cast<uid_t>(uids[3]);
+      t.overrides_permissions = t.fs_uid == 0 || (caps[0] & kDacOverride) != 0;
+      t.fs_groups.push_back(static_cast<gid_t>(gids[3]));
+      for (unsigned long long g : StatusNumbers(status.value(), "Groups", 10))
+        t.fs_groups.push_back(static_cast<gid_t>(g));
+    }
+  }
   if (!SameFile(proc + "/root", "/")) {
     // Another root: its paths are only reachable through the kernel's links.
     t.root = proc + "/root";
@@ -120,28 +134,21 @@ TargetProcess InspectTarget(pid_t pid) {
   return t;
 }
 
-std::string DumpDirProblem(pid_t pid, const std::string& dir) {
+std::string DumpDirProblem(const TargetProcess& target, const std::string& dir) {
   struct stat st;
   if (stat(dir.c_str(), &st) != 0) return strerror(errno);
   if (!S_ISDIR(st.st_mode)) return "not a directory";
   struct statvfs fs;
   if (statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY)) return "read-only file system";
-  Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
-  if (!status.ok()) return "";
-  const auto uids = StatusNumbers(status.value(), "Uid", 10);  // real, effective, saved, fs
-  const auto gids = StatusNumbers(status.value(), "Gid", 10);
-  const auto caps = StatusNumbers(status.value(), "CapEff", 16);
-  if (uids.size() < 4 || gids.size() < 4 || caps.empty()) return "";
-  const unsigned long long kDacOverride = 1ull << 1;
-  if (uids[3] == 0 || (caps[0] & kDacOverride)) return "";
-  bool in_group = gids[3] == st.st_gid;
-  for (unsigned long long g : StatusNumbers(status.value(), "Groups", 10)) in_group |= g == st.st_gid;
+  if (!target.credentials_known || target.overrides_permissions) return "";
+  const bool in_group = std::find(target.fs_groups.begin(), target.fs_groups.end(),
+                                  st.st_gid) != target.fs_groups.end();
   const mode_t need = S_IWOTH | S_IXOTH;
-  const mode_t mode = uids[3] == st.st_uid ? (st.st_mode >> 6) & 7
-                      : in_group           ? (st.st_mode >> 3) & 7
-                                           : st.st_mode & 7;
+  const mode_t mode = target.fs_uid == st.st_uid ? (st.st_mode >> 6) & 7
+                      : in_group                 ? (st.st_mode >> 3) & 7
+                                                 : st.st_mode & 7;
   if ((mode & need) != need)
-    return "not writable by the process (uid " + std::to_string(uids[3]) + ")";
+    return "not writable by the process (uid " + std::to_string(target.fs_uid) + ")";
   return "";
 }
 

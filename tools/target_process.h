@@ -12,6 +12,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "symbolizer/profile.h"
 
@@ -22,6 +23,11 @@ struct TargetProcess {
   pid_t own_pid = 0;   // what getpid() returns in the process (the last NSpid of its status)
   std::string root;    // "" when the process shares our root, else "/proc/PID/root"
   std::string cwd;     // its working directory as a path here ("" when unreadable)
+  // Who it is to the file system (from its status), for DumpDirProblem. Unknown: no check.
+  bool credentials_known = false;
+  bool overrides_permissions = false;  // fs uid 0, or CAP_DAC_OVERRIDE
+  uid_t fs_uid = 0;
+  std::vector<gid_t> fs_groups;  // fs gid, then the supplementary groups
 
   // `path` as the process means it (absolute, or relative to its working directory), as a
   // path here. "" for a relative path when the working directory is unknown.
@@ -32,11 +38,11 @@ struct TargetProcess {
 // is taken to be as ours (same root, same PID).
 TargetProcess InspectTarget(pid_t pid);
 
-// Why process `pid` could not create its dump in `dir` (a path here): missing, not a directory,
+// Why the process could not create its dump in `dir` (a path here): missing, not a directory,
 // on a read-only file system (a container's root often is), or not writable for the process's
 // file-system uid and groups (unless it is root or has CAP_DAC_OVERRIDE). "" when nothing is
 // known against it. The shim would only say so on the process's stderr.
-std::string DumpDirProblem(pid_t pid, const std::string& dir);
+std::string DumpDirProblem(const TargetProcess& target, const std::string& dir);
 
 // Where a dump signal can land without cutting a system call short. A signal sent to the
 // process goes to its main thread unless that blocks it, and a thread waiting in poll,
