@@ -353,6 +353,8 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
       ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
       ArenaPrintf(arena, "dropped_samples=%lu", dropped),
       problems,
+      p.attached ? "attached to the running process: allocations from before are not seen"
+                 : nullptr,
   };
   uint64_t comment_ids[sizeof(comments) / sizeof(comments[0])];
   int n_comments = 0;

@@ -6,6 +6,7 @@
 // unwinder, and install the dump triggers.
 #include <dlfcn.h>
 
+#include "attach.h"
 #include "dump_trigger.h"
 #include "follow_exec.h"
 #include "profiler.h"
@@ -20,6 +21,12 @@ namespace {
 
 __attribute__((constructor)) void LeaktrackInit() {
   RememberStderr();
+  // Loaded by `leaktrack attach` (dlopen into a running process): nothing is interposed, so we
+  // must redirect the calls ourselves (attach.h).
+  if (LoadedLocally()) {
+    AttachFromConstructor();
+    return;
+  }
   if (!EnsureRealResolved()) return;
   // First, whatever state we end in, and while dlsym is safe to call: from now on the program's
   // sigaction/signal calls forward without a lookup (they may come from signal handlers).

@@ -17,6 +17,7 @@
 
 #include <new>
 
+#include "attach.h"
 #include "hooks.h"
 #include "unload_tracker.h"
 
@@ -64,7 +65,8 @@ template <typename Fn>
 Fn Next(Fn* slot, const char* mangled) {
   Fn fn = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
   if (fn == nullptr) {
-    fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, mangled));
+    // Attached, the scope after us ends at libc (attach.h); ours is not in the global one.
+    fn = reinterpret_cast<Fn>(dlsym(leaktrack::Attached() ? RTLD_DEFAULT : RTLD_NEXT, mangled));
     __atomic_store_n(slot, fn, __ATOMIC_RELEASE);
   }
   return fn;

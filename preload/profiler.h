@@ -44,6 +44,7 @@ struct Profiler {
   DepartedMappings departed;  // code unloaded by dlclose, for the dump (unload_tracker.h)
   Stats stats;
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
+  bool attached = false;  // loaded into a running process (attach.h): earlier blocks unseen
 };
 
 // Hidden on the declaration too: free() reads it RIP-relative, not through the GOT.

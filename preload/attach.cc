@@ -1,0 +1,128 @@
+// See attach.h. In the shared object only (with init.cc): it redirects the process's calls to
+// the exported names of interpose.cc and interpose_signal.cc.
+#include "attach.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/auxv.h>
+
+#include "dump_trigger.h"
+#include "got_patch.h"
+#include "profiler.h"
+#include "raw_log.h"
+#include "real_alloc.h"
+#include "signal_hooks.h"
+#include "thread_state.h"
+#include "unwind.h"
+
+extern "C" const char __ehdr_start;  // our own ELF header: the linker defines it
+
+namespace leaktrack {
+namespace {
+
+// Every name exports.map lists but our control API: what LD_PRELOAD would have given us.
+const char* const kRedirectedNames[] = {
+    "malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+    "memalign", "valloc", "pvalloc", "malloc_usable_size",
+    "sigaction", "__sigaction", "signal", "bsd_signal", "sysv_signal", "__sysv_signal", "sigset",
+    "ssignal",
+    "_Znwm", "_Znam", "_ZnwmRKSt9nothrow_t", "_ZnamRKSt9nothrow_t", "_ZnwmSt11align_val_t",
+    "_ZnamSt11align_val_t", "_ZnwmSt11align_val_tRKSt9nothrow_t",
+    "_ZnamSt11align_val_tRKSt9nothrow_t", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm",
+    "_ZdlPvSt11align_val_t", "_ZdaPvSt11align_val_t", "_ZdlPvmSt11align_val_t",
+    "_ZdaPvmSt11align_val_t", "_ZdlPvRKSt9nothrow_t", "_ZdaPvRKSt9nothrow_t",
+    "_ZdlPvSt11align_val_tRKSt9nothrow_t", "_ZdaPvSt11align_val_tRKSt9nothrow_t",
+    "dlclose",
+};
+constexpr int kRedirectCount = sizeof(kRedirectedNames) / sizeof(kRedirectedNames[0]);
+
+bool g_attached = false;  // written once, by the constructor, before any slot leads to us
+int g_attach_result = 0;
+
+// Our definitions, from our own symbol table: naming them in code would go through our GOT,
+// which the loader bound to the global scope's (libc's) definitions.
+bool FindOwnDefinitions(GotRedirect* redirects) {
+  Dl_info self;
+  if (dladdr(&__ehdr_start, &self) == 0 || self.dli_fname == nullptr) return false;
+  void* handle = dlopen(self.dli_fname, RTLD_NOLOAD | RTLD_LAZY);
+  if (handle == nullptr) return false;
+  for (int i = 0; i < kRedirectCount; i++) {
+    const char* name = kRedirectedNames[i];
+    redirects[i].name = name;
+    redirects[i].replacement = dlsym(handle, name);
+    // What the other objects were bound to: the first definition in the global scope, and for a
+    // non-PIE executable's own slot (whose global "definition" is its PLT stub) the next one.
+    redirects[i].expected[0] = dlsym(RTLD_DEFAULT, name);
+    redirects[i].expected[1] = dlsym(RTLD_NEXT, name);
+    if (redirects[i].replacement == nullptr) return false;
+  }
+  return true;
+}
+
+// True when the global malloc is defined in the main executable: its own calls to it are direct
+// and cannot be redirected (preloaded, we stay passive then: init.cc).
+bool ExecutableDefinesMalloc() {
+  void* global = dlsym(RTLD_DEFAULT, "malloc");
+  Dl_info info;
+  Dl_info main_program;  // AT_PHDR lies in the executable's first segment
+  return IsDefinitionOutsideUs(global) && dladdr(global, &info) != 0 &&
+         dladdr(reinterpret_cast<void*>(getauxval(AT_PHDR)), &main_program) != 0 &&
+         info.dli_fbase == main_program.dli_fbase;
+}
+
+int Attach() {
+  if (!EnsureRealResolved()) return kAttachProfilerOff;
+  ResolveRealSignalFunctions();
+  g_attached = true;
+  if (!EnsureProfilerInit()) return kAttachProfilerOff;
+  ScopedGuard guard;
+  if (ExecutableDefinesMalloc()) {
+    g_profiler.state.store(State::kInert, std::memory_order_release);
+    return kAttachOwnMalloc;
+  }
+  static GotRedirect redirects[kRedirectCount];
+  if (!FindOwnDefinitions(redirects)) {
+    RawLog("attach: cannot find our own definitions; not attaching");
+    g_profiler.state.store(State::kInert, std::memory_order_release);
+    return kAttachProfilerOff;
+  }
+  g_profiler.attached = true;
+  InitUnwinder();
+  InstallDumpTriggers();
+  // Last: from the first rewritten slot on, calls arrive, and everything they need is ready.
+  const GotPatchCounts counts = PatchLoadedObjects(redirects, kRedirectCount, &__ehdr_start);
+  if (counts.foreign != 0 || counts.protect_failed != 0) {
+    RawLog("attach: %d call slots redirected in %d objects; %d held another tool's function and "
+           "%d could not be made writable (left alone)", counts.patched, counts.objects,
+           counts.foreign, counts.protect_failed);
+  }
+  return counts.patched > 0 ? counts.patched : kAttachNothingPatched;
+}
+
+}  // namespace
+
+bool LoadedLocally() {
+  // Not RTLD_DEFAULT: from our code, that searches our own local scope after the global one.
+  // The main program's handle searches the global scope alone.
+  void* global_scope = dlopen(nullptr, RTLD_LAZY);
+  return global_scope != nullptr && dlsym(global_scope, "leaktrack_attach_result") == nullptr;
+}
+
+bool Attached() { return g_attached; }
+
+// Runs from our constructor, inside dlopen, which holds the loader's lock: no other thread can
+// be relocating an object (and writing its RELRO pages) while we rewrite slots.
+void AttachFromConstructor() {
+  const int saved_errno = errno;
+  g_attach_result = Attach();
+  errno = saved_errno;
+}
+
+}  // namespace leaktrack
+
+// What the constructor's attach came to: the number of call slots redirected, or an
+// AttachResult. The CLI calls it in the process after its dlopen.
+extern "C" __attribute__((visibility("default"))) int leaktrack_attach_result(void) {
+  if (!leaktrack::LoadedLocally()) return leaktrack::kAttachPreloaded;
+  return leaktrack::g_attach_result;
+}

@@ -1,0 +1,45 @@
+// `leaktrack attach`: the shim loaded into a running process by dlopen instead of LD_PRELOAD.
+//
+// Loaded that way (RTLD_LOCAL, from a thread the CLI stopped with ptrace: tools/remote_call.h),
+// no object calls our malloc. The constructor then starts the profiler as a preloaded shim's
+// would (its configuration comes from the process's environment, so mostly the defaults) and
+// rewrites the GOT slots of every loaded object that name one of our exported functions
+// (got_patch.h), so that their calls come to us from then on. It does so inside dlopen, which
+// holds the loader's lock: no other thread can be relocating an object meanwhile. The CLI reads
+// the outcome with the exported leaktrack_attach_result().
+//
+// Objects the program loads later are not rewritten: wrapping dlopen would make us its caller,
+// and dlopen searches the caller's RUNPATH and $ORIGIN, so the program's own loads could fail;
+// and rewriting later, without the loader's lock, could race a relocation in progress.
+//
+// Allocations made before the attach are not seen, and their frees pass through untracked (the
+// live table does not know them), so the profile holds what was allocated since and is still
+// live: the growth a leak hunt looks for. Calls through a function pointer taken before the
+// attach, or through ld.so's internal pointers, stay with the allocator untracked.
+//
+// The results of leaktrack_attach_result() below zero; the CLI (tools/cmd_attach.cc) explains them.
+// Plain constants: the CLI includes this header.
+#pragma once
+
+namespace leaktrack {
+
+enum AttachResult : int {
+  kAttachPreloaded = -1,        // the shim was preloaded: it interposes already
+  kAttachProfilerOff = -2,      // LEAKTRACK_RATE=0, secure-execution mode, or no table memory
+  kAttachOwnMalloc = -3,        // the executable defines malloc: its own calls cannot be rerouted
+  kAttachNothingPatched = -4,   // no object has a GOT slot for malloc
+};
+
+// True when the shim was loaded with dlopen(RTLD_LOCAL) rather than preloaded: our names are not
+// in the global scope. Takes the loader lock (dlsym): start-up only.
+bool LoadedLocally();
+
+// The attach, from our constructor when LoadedLocally(): starts the profiler and rewrites the
+// GOT slots. Its result is what leaktrack_attach_result() returns.
+void AttachFromConstructor();
+
+// True once the attach started the profiler. The lookups of "the next definition"
+// then use the global scope: ours is a dlopen'd object's, which ends at libc (interpose.cc).
+bool Attached();
+
+}  // namespace leaktrack
