@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "symbolizer/elf_file.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/shim_target.h"
 
 namespace leaktrack {
 namespace {
@@ -41,32 +41,9 @@ const char kHelp[] =
     "Exit codes: CMD's own status; 1 refused or shim not found; 2 usage error;\n"
     "127 CMD not found or not executable.\n";
 
-std::string SelfDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "";
-  buf[n] = '\0';
-  std::string path(buf);
-  return path.substr(0, path.rfind('/'));
-}
-
 bool IsRegularFile(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-std::string FindShim() {
-  std::string dir = SelfDir();
-  if (dir.empty()) return "";
-  for (const char* rel : {"/libleaktrack.so", "/../lib/libleaktrack.so",
-                          "/../lib64/libleaktrack.so", "/../lib/x86_64-linux-gnu/libleaktrack.so"}) {
-    std::string candidate = dir + rel;
-    if (IsRegularFile(candidate)) {
-      char resolved[PATH_MAX];
-      return realpath(candidate.c_str(), resolved) ? std::string(resolved) : candidate;
-    }
-  }
-  return "";
 }
 
 // Resolves CMD like execvp would; "" if not found.
@@ -139,23 +116,8 @@ int RunCommand(int argc, char** argv, int first) {
   std::string cmd = ResolveCommand(argv[cmd_index]);
   if (cmd.empty()) return Fail(kCmd, std::string(argv[cmd_index]) + ": command not found", kExitExecFailed);
 
-  Result<std::unique_ptr<ElfFile>> elf = ElfFile::Open(cmd);
-  if (elf.ok()) {  // scripts are fine: their interpreter is dynamic
-    if (!elf.value()->has_interp())
-      return Fail(kCmd, cmd + ": statically linked: allocation tracking impossible");
-    // The loader would refuse the shim: a musl one with an error that stops the program, a
-    // 32-bit one with a "wrong ELF class" line, running it untracked.
-    if (elf.value()->interp().find("ld-musl") != std::string::npos)
-      return Fail(kCmd, cmd + ": uses musl libc (" + elf.value()->interp() +
-                            "); libleaktrack.so is built for glibc");
-    if (!elf.value()->is_64bit())
-      return Fail(kCmd, cmd + ": a 32-bit program; libleaktrack.so is 64-bit");
-    for (const std::string& lib : elf.value()->needed())
-      if (lib.rfind("libasan", 0) == 0 || lib.rfind("libtsan", 0) == 0 ||
-          lib.rfind("libhwasan", 0) == 0)
-        return Fail(kCmd, cmd + ": linked against " + lib +
-                              ": the sanitizer owns malloc, allocation tracking impossible");
-  }
+  const std::string problem = TrackingProblem(cmd, cmd);
+  if (!problem.empty()) return Fail(kCmd, problem);
   std::string shim = FindShim();
   if (shim.empty())
     return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
