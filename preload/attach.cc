@@ -4,7 +4,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stddef.h>
 #include <sys/auxv.h>
+
+#include <atomic>
 
 #include "dump_trigger.h"
 #include "got_patch.h"
@@ -38,6 +42,14 @@ constexpr int kRedirectCount = sizeof(kRedirectedNames) / sizeof(kRedirectedName
 
 bool g_attached = false;  // written once, by the constructor, before any slot leads to us
 int g_attach_result = 0;
+GotRedirect g_redirects[kRedirectCount];  // filled by the constructor, read-only after
+
+// Objects loaded since the attach, seen through the loader's count of loads (dl_phdr_info's
+// dlpi_adds): the count the last complete pass saw, and a flag that keeps passes one at a time.
+std::atomic<unsigned long long> g_loads_seen{0};
+std::atomic<bool> g_repatching{false};
+std::atomic<int> g_unsealed_passes{0};
+constexpr int kMaxUnsealedPasses = 64;  // an object that never seals its RELRO stops costing
 
 // Our definitions, from our own symbol table: naming them in code would go through our GOT,
 // which the loader bound to the global scope's (libc's) definitions.
@@ -70,6 +82,35 @@ bool ExecutableDefinesMalloc() {
          info.dli_fbase == main_program.dli_fbase;
 }
 
+int ReadLoadCount(struct dl_phdr_info* info, size_t size, void* count) {
+  if (size >= offsetof(struct dl_phdr_info, dlpi_adds) + sizeof(info->dlpi_adds))
+    *static_cast<unsigned long long*>(count) = info->dlpi_adds;
+  return 1;  // the first object carries the count
+}
+
+unsigned long long LoadCount() {
+  unsigned long long count = 0;
+  dl_iterate_phdr(&ReadLoadCount, &count);
+  return count;
+}
+
+// The profiler's sample hook once attached: after the program loaded more code, the new
+// objects' slots lead to us too, from the next sample on. Outside the loader's lock, so an
+// object still being relocated is left for a later sample (got_patch.h, `unsealed`).
+void RepatchAfterLoads() {
+  const unsigned long long loads = LoadCount();
+  if (loads == g_loads_seen.load(std::memory_order_relaxed)) return;
+  if (g_repatching.exchange(true, std::memory_order_acquire)) return;  // another thread is on it
+  const GotPatchCounts counts =
+      PatchLoadedObjects(g_redirects, kRedirectCount, &__ehdr_start, /*loader_locked=*/false);
+  if (counts.unsealed == 0 ||
+      g_unsealed_passes.fetch_add(1, std::memory_order_relaxed) >= kMaxUnsealedPasses) {
+    g_unsealed_passes.store(0, std::memory_order_relaxed);
+    g_loads_seen.store(loads, std::memory_order_relaxed);
+  }
+  g_repatching.store(false, std::memory_order_release);  // pairs with the exchange above
+}
+
 int Attach() {
   if (!EnsureRealResolved()) return kAttachProfilerOff;
   ResolveRealSignalFunctions();
@@ -80,8 +121,7 @@ int Attach() {
     g_profiler.state.store(State::kInert, std::memory_order_release);
     return kAttachOwnMalloc;
   }
-  static GotRedirect redirects[kRedirectCount];
-  if (!FindOwnDefinitions(redirects)) {
+  if (!FindOwnDefinitions(g_redirects)) {
     RawLog("attach: cannot find our own definitions; not attaching");
     g_profiler.state.store(State::kInert, std::memory_order_release);
     return kAttachProfilerOff;
@@ -90,7 +130,10 @@ int Attach() {
   InitUnwinder();
   InstallDumpTriggers();
   // Last: from the first rewritten slot on, calls arrive, and everything they need is ready.
-  const GotPatchCounts counts = PatchLoadedObjects(redirects, kRedirectCount, &__ehdr_start);
+  g_loads_seen.store(LoadCount(), std::memory_order_relaxed);
+  const GotPatchCounts counts =
+      PatchLoadedObjects(g_redirects, kRedirectCount, &__ehdr_start, /*loader_locked=*/true);
+  g_profiler.sample_hook.store(&RepatchAfterLoads, std::memory_order_relaxed);
   if (counts.foreign != 0 || counts.protect_failed != 0) {
     RawLog("attach: %d call slots redirected in %d objects; %d held another tool's function and "
            "%d could not be made writable (left alone)", counts.patched, counts.objects,

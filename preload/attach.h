@@ -8,9 +8,12 @@
 // holds the loader's lock: no other thread can be relocating an object meanwhile. The CLI reads
 // the outcome with the exported leaktrack_attach_result().
 //
-// Objects the program loads later are not rewritten: wrapping dlopen would make us its caller,
-// and dlopen searches the caller's RUNPATH and $ORIGIN, so the program's own loads could fail;
-// and rewriting later, without the loader's lock, could race a relocation in progress.
+// Objects the program loads later are rewritten on the next sample after the loader's count of
+// loads moved (a dl_iterate_phdr per sample, in attach mode only), once ld.so has sealed their
+// RELRO pages: without the loader's lock, an object still being relocated must be left alone.
+// Until then their calls go to the allocator untracked. (Wrapping dlopen instead would make us
+// its caller, and dlopen resolves $ORIGIN and RUNPATH from its caller: the program's own loads
+// could fail.)
 //
 // Allocations made before the attach are not seen, and their frees pass through untracked (the
 // live table does not know them), so the profile holds what was allocated since and is still

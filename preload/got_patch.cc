@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "proc_maps.h"
+
 namespace leaktrack {
 namespace {
 
@@ -48,8 +50,10 @@ bool ReadDynamic(uintptr_t base, const ElfW(Dyn)* dyn, DynamicInfo* info) {
 class ObjectPatcher {
  public:
   ObjectPatcher(uintptr_t base, const ElfW(Phdr)* phdr, int phnum,
-                const GotRedirect* redirects, int count, GotPatchCounts* counts)
-      : base_(base), redirects_(redirects), count_(count), counts_(counts) {
+                const GotRedirect* redirects, int count, bool loader_locked,
+                GotPatchCounts* counts)
+      : base_(base), redirects_(redirects), count_(count), loader_locked_(loader_locked),
+        counts_(counts) {
     const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
     for (int i = 0; i < phnum; i++) {
       const ElfW(Phdr)& ph = phdr[i];
@@ -79,7 +83,7 @@ class ObjectPatcher {
  private:
   void Scan(const DynamicInfo& info, const ElfW(Rela)* rel, uintptr_t bytes) {
     const ElfW(Rela)* end = rel + bytes / sizeof(ElfW(Rela));
-    for (; rel < end; rel++) {
+    for (; rel < end && !unsealed_; rel++) {
       const uint32_t type = ELF64_R_TYPE(rel->r_info);
       if (type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) continue;
       const uint32_t sym = ELF64_R_SYM(rel->r_info);
@@ -112,6 +116,11 @@ class ObjectPatcher {
       return;
     }
     if (addr >= relro_start_ && addr < relro_end_ && !opened_) {
+      if (!loader_locked_ && AddressWritable(relro_start_) != 0) {
+        unsealed_ = true;  // ld.so may still be writing here: the whole object waits
+        counts_->unsealed++;
+        return;
+      }
       if (mprotect(reinterpret_cast<void*>(relro_start_), relro_end_ - relro_start_,
                    PROT_READ | PROT_WRITE) != 0) {
         counts_->protect_failed++;
@@ -126,6 +135,7 @@ class ObjectPatcher {
   const uintptr_t base_;  // the load base: r_offset is relative to it
   const GotRedirect* redirects_;
   int count_;
+  const bool loader_locked_;
   GotPatchCounts* counts_;
   uintptr_t lo_ = UINTPTR_MAX;
   uintptr_t hi_ = 0;
@@ -133,12 +143,14 @@ class ObjectPatcher {
   uintptr_t relro_end_ = 0;
   bool opened_ = false;
   bool touched_ = false;
+  bool unsealed_ = false;
 };
 
 struct PassArgs {
   const GotRedirect* redirects;
   int count;
   const void* skip;
+  bool loader_locked;
   GotPatchCounts counts;
 };
 
@@ -159,14 +171,15 @@ int PatchOne(struct dl_phdr_info* info, size_t, void* arg) {
   if (Contains(base, info->dlpi_phdr, info->dlpi_phnum, pass->skip)) return 0;
   if (base != 0 && (base == getauxval(AT_BASE) || base == getauxval(AT_SYSINFO_EHDR))) return 0;
   PatchObjectGot(base, info->dlpi_phdr, info->dlpi_phnum, pass->redirects, pass->count,
-                 &pass->counts);
+                 pass->loader_locked, &pass->counts);
   return 0;
 }
 
 }  // namespace
 
 void PatchObjectGot(uintptr_t base, const ElfW(Phdr)* phdr, int phnum,
-                    const GotRedirect* redirects, int count, GotPatchCounts* counts) {
+                    const GotRedirect* redirects, int count, bool loader_locked,
+                    GotPatchCounts* counts) {
   const ElfW(Dyn)* dynamic = nullptr;
   for (int i = 0; i < phnum; i++) {
     if (phdr[i].p_type == PT_DYNAMIC) {
@@ -175,12 +188,13 @@ void PatchObjectGot(uintptr_t base, const ElfW(Phdr)* phdr, int phnum,
   }
   DynamicInfo info;
   if (dynamic == nullptr || !ReadDynamic(base, dynamic, &info)) return;
-  ObjectPatcher patcher(base, phdr, phnum, redirects, count, counts);
+  ObjectPatcher patcher(base, phdr, phnum, redirects, count, loader_locked, counts);
   patcher.Run(info);
 }
 
-GotPatchCounts PatchLoadedObjects(const GotRedirect* redirects, int count, const void* skip) {
-  PassArgs pass{redirects, count, skip, {}};
+GotPatchCounts PatchLoadedObjects(const GotRedirect* redirects, int count, const void* skip,
+                                  bool loader_locked) {
+  PassArgs pass{redirects, count, skip, loader_locked, {}};
   dl_iterate_phdr(&PatchOne, &pass);
   return pass.counts;
 }

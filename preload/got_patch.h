@@ -14,6 +14,13 @@
 // its last partial page stays as it was. Each slot is one aligned 8-byte store, atomic for a
 // thread calling through it at that moment.
 //
+// Relocation must be over before a slot in RELRO may be opened: ld.so writes those pages until
+// it seals them, and pages we made read-only again under it would fault. A pass made while the
+// caller holds the loader's lock (from a constructor, inside dlopen) knows no object is being
+// relocated. Any other pass opens an object's RELRO only once ld.so has sealed it (read-only in
+// /proc/self/maps); an object still writable there is being loaded, and is left for a later
+// pass (`unsealed`).
+//
 // Never allocates; no locks of ours. PatchLoadedObjects holds the loader's list lock (through
 // dl_iterate_phdr) while it writes, so no object is unmapped under it and two passes never
 // interleave their mprotect calls. Not async-signal-safe.
@@ -37,14 +44,18 @@ struct GotPatchCounts {
   int already = 0;          // slots that held the replacement already (an earlier pass)
   int foreign = 0;          // slots holding something unexpected, left alone
   int protect_failed = 0;   // slots in RELRO that mprotect refused, left alone
+  int unsealed = 0;         // objects whose RELRO ld.so had not sealed yet: try again later
 };
 
 // Rewrites the slots of the object loaded at `base` with program headers `phdr`[`phnum`].
+// `loader_locked`: the caller holds the loader's lock (see above).
 void PatchObjectGot(uintptr_t base, const ElfW(Phdr)* phdr, int phnum,
-                    const GotRedirect* redirects, int count, GotPatchCounts* counts);
+                    const GotRedirect* redirects, int count, bool loader_locked,
+                    GotPatchCounts* counts);
 
 // PatchObjectGot on every loaded object but the one whose ELF header is at `skip` (the shim)
 // and the dynamic loader's (its calls go through pointers ld.so keeps itself).
-GotPatchCounts PatchLoadedObjects(const GotRedirect* redirects, int count, const void* skip);
+GotPatchCounts PatchLoadedObjects(const GotRedirect* redirects, int count, const void* skip,
+                                  bool loader_locked);
 
 }  // namespace leaktrack

@@ -52,6 +52,7 @@ bool ParseMapsLine(const char* line, size_t len, MapsEntry* out) {
   if (!ParseHex(p, end, &e.start) || p >= end || *p++ != '-') return false;
   if (!ParseHex(p, end, &e.limit) || !SkipSpaces(p, end)) return false;
   if (end - p < 4) return false;
+  e.writable = p[1] == 'w';
   e.executable = p[2] == 'x';
   p += 4;
   if (!SkipSpaces(p, end) || !ParseHex(p, end, &e.offset) || !SkipSpaces(p, end)) return false;
@@ -152,6 +153,37 @@ bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap) {
 bool ReadBuildIdFromMemory(uint64_t base, char* hex, size_t hex_cap) {
   // Through /proc/self/mem, an address unmapped meanwhile is a failed read, not a fault.
   return ReadBuildIdVia("/proc/self/mem", base, /*loaded=*/true, hex, hex_cap);
+}
+
+int AddressWritable(uint64_t address) {
+  const int fd = OpenOwnFd("/proc/self/maps", O_RDONLY);
+  if (fd < 0) return -1;
+  // A line is at most ~4 KiB (a path is at most PATH_MAX); the buffer holds a whole one.
+  char buf[8192];
+  size_t have = 0;
+  int answer = -1;
+  for (;;) {
+    const ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+    size_t start = 0;
+    while (const char* nl = static_cast<const char*>(memchr(buf + start, '\n', have - start))) {
+      MapsEntry e;
+      const size_t len = static_cast<size_t>(nl - (buf + start));
+      if (ParseMapsLine(buf + start, len, &e) && address >= e.start && address < e.limit) {
+        answer = e.writable ? 1 : 0;
+        break;
+      }
+      start += len + 1;
+    }
+    if (answer != -1) break;
+    if (start == 0 && have == sizeof(buf)) break;  // a line longer than the buffer: give up
+    memmove(buf, buf + start, have - start);
+    have -= start;
+  }
+  close(fd);
+  return answer;
 }
 
 int ReadExecutableMappings(Arena* arena, Mapping** out) {

@@ -19,6 +19,7 @@ struct MapsEntry {
   uint64_t limit = 0;
   uint64_t offset = 0;
   bool executable = false;
+  bool writable = false;
   const char* path = nullptr;  // points into the parsed text; not NUL-terminated
   size_t path_len = 0;         // " (deleted)" already stripped
   bool deleted = false;
@@ -43,6 +44,10 @@ struct Mapping {
 // mapping[0] as the profiled binary; PPROF.md §3); the rest are sorted by start address.
 // Returns the count, or -1 on failure (with errno set).
 int ReadExecutableMappings(Arena* arena, Mapping** out);
+
+// Whether the page holding `address` is writable now: 1 yes, 0 no, -1 unknown (unmapped, or
+// /proc/self/maps unreadable). Streams the file through a stack buffer: no allocation.
+int AddressWritable(uint64_t address);
 
 // Reads the build ID of the ELF file at path into hex. Async-signal-safe.
 bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap);

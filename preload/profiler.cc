@@ -137,6 +137,7 @@ void RecordAlloc(void* ptr, size_t size, const CallerRegs* caller) {
   g_profiler.live.PrefetchForInsert(ptr);
   g_profiler.stats.samples.fetch_add(1, std::memory_order_relaxed);
   CheckDumpSignalOwnership();
+  if (void (*hook)() = g_profiler.sample_hook.load(std::memory_order_relaxed)) hook();
   Sample sample{ptr, size, caller};
   RunOnSideStack(&RecordOnSideStack, &sample);
   errno = saved_errno;

@@ -2,6 +2,9 @@
 // binary's own slots. Each test loads its own copy: a rewritten slot stays rewritten.
 #include "got_patch.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
@@ -10,6 +13,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "proc_maps.h"
 
 extern "C" __attribute__((visibility("default"), noinline)) void* GotPatchProbe(void) {
   return reinterpret_cast<void*>(1);
@@ -100,7 +105,7 @@ TEST(GotPatchTest, RedirectsCallsAndTakenAddressesThroughReadOnlyGot) {
   ASSERT_NE(perms_before.find("r--p"), std::string::npos) << "no RELRO: " << perms_before;
   const Redirects redirects = ToCounting(true);
   GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, &counts);
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
   EXPECT_EQ(counts.patched, 2);  // malloc's JUMP_SLOT and free's GLOB_DAT
   EXPECT_EQ(counts.objects, 1);
   EXPECT_EQ(counts.foreign, 0);
@@ -113,7 +118,7 @@ TEST(GotPatchTest, RedirectsCallsAndTakenAddressesThroughReadOnlyGot) {
   EXPECT_EQ(Permissions(LT_GOT_TARGET_NOW_A), perms_before);
 
   GotPatchCounts again;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, &again);
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &again);
   EXPECT_EQ(again.patched, 0);
   EXPECT_EQ(again.already, 2);
 }
@@ -125,7 +130,7 @@ TEST(GotPatchTest, LeavesSlotsThatHoldSomethingUnexpected) {
   // rewritten them before us.
   const Redirects redirects = ToCounting(false);
   GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, &counts);
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
   EXPECT_EQ(counts.patched, 0);
   EXPECT_EQ(counts.foreign, 2);
   const int before = g_counted_mallocs;
@@ -142,7 +147,7 @@ TEST(GotPatchTest, RewritesAnUnresolvedLazySlot) {
   // function `expected` does not name.
   const Redirects redirects = ToCounting(false);
   GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, &counts);
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
   EXPECT_EQ(counts.patched, 1);
   EXPECT_EQ(counts.foreign, 1);
   const int before = g_counted_mallocs;
@@ -156,11 +161,52 @@ TEST(GotPatchTest, PatchLoadedObjectsSkipsTheGivenObject) {
   ASSERT_EQ(lib.probe(), reinterpret_cast<void*>(1));
   const GotRedirect redirect = {"GotPatchProbe", reinterpret_cast<void*>(&OtherProbe),
                                 {reinterpret_cast<void*>(&GotPatchProbe), nullptr}};
-  PatchLoadedObjects(&redirect, 1, reinterpret_cast<void*>(lib.alloc));
+  PatchLoadedObjects(&redirect, 1, reinterpret_cast<void*>(lib.alloc), false);
   EXPECT_EQ(lib.probe(), reinterpret_cast<void*>(1)) << "the skipped object was rewritten";
-  const GotPatchCounts counts = PatchLoadedObjects(&redirect, 1, nullptr);
+  const GotPatchCounts counts = PatchLoadedObjects(&redirect, 1, nullptr, false);
   EXPECT_GE(counts.patched, 1);
   EXPECT_EQ(lib.probe(), reinterpret_cast<void*>(2));
+}
+
+// The pages ld.so makes read-only after relocation, as got_patch.cc computes them.
+void RelroRange(const Library& lib, uintptr_t* start, uintptr_t* end) {
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  *start = *end = 0;
+  for (int i = 0; i < lib.phnum; i++) {
+    if (lib.phdr[i].p_type != PT_GNU_RELRO) continue;
+    *start = (lib.base + lib.phdr[i].p_vaddr) & ~(page - 1);
+    *end = (lib.base + lib.phdr[i].p_vaddr + lib.phdr[i].p_memsz) & ~(page - 1);
+  }
+}
+
+TEST(GotPatchTest, WaitsUntilTheLoaderHasSealedRelro) {
+  Library lib = Load(LT_GOT_TARGET_NOW_D);
+  ASSERT_NE(lib.phdr, nullptr);
+  uintptr_t start, end;
+  RelroRange(lib, &start, &end);
+  ASSERT_LT(start, end);
+  // As while ld.so still relocates the object: its RELRO pages are writable.
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ | PROT_WRITE), 0);
+  const Redirects redirects = ToCounting(true);
+  GotPatchCounts counts;
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
+  EXPECT_EQ(counts.unsealed, 1);
+  EXPECT_EQ(lib.free_address(), dlsym(RTLD_DEFAULT, "free")) << "rewritten while unsealed";
+  // Sealed: the next pass does the work.
+  ASSERT_EQ(mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ), 0);
+  GotPatchCounts later;
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &later);
+  EXPECT_EQ(later.unsealed, 0);
+  EXPECT_EQ(later.patched, 2);
+  EXPECT_EQ(lib.free_address(), reinterpret_cast<void*>(&CountingFree));
+}
+
+TEST(GotPatchTest, AddressWritableReadsThePagesProtection) {
+  static char writable_page[1];
+  static const char read_only[] = "constant";
+  EXPECT_EQ(AddressWritable(reinterpret_cast<uintptr_t>(writable_page)), 1);
+  EXPECT_EQ(AddressWritable(reinterpret_cast<uintptr_t>(read_only)), 0);
+  EXPECT_EQ(AddressWritable(8), -1);  // never mapped
 }
 
 }  // namespace
