@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <link.h>
 #include <stddef.h>
 #include <sys/auxv.h>
@@ -115,6 +116,9 @@ int Attach() {
   if (!EnsureRealResolved()) return kAttachProfilerOff;
   ResolveRealSignalFunctions();
   g_attached = true;
+  // The constructor left the profiler inert: it starts now, from the environment.
+  State inert = State::kInert;
+  g_profiler.state.compare_exchange_strong(inert, State::kUninitialized, std::memory_order_acq_rel);
   if (!EnsureProfilerInit()) return kAttachProfilerOff;
   ScopedGuard guard;
   if (ExecutableDefinesMalloc()) {
@@ -130,9 +134,12 @@ int Attach() {
   InitUnwinder();
   InstallDumpTriggers();
   // Last: from the first rewritten slot on, calls arrive, and everything they need is ready.
-  g_loads_seen.store(LoadCount(), std::memory_order_relaxed);
+  // Not under the loader's lock: an object another thread is loading right now is left for
+  // RepatchAfterLoads, which then runs on the first sample (the count it compares to is 0).
+  const unsigned long long loads = LoadCount();
   const GotPatchCounts counts =
-      PatchLoadedObjects(g_redirects, kRedirectCount, &__ehdr_start, /*loader_locked=*/true);
+      PatchLoadedObjects(g_redirects, kRedirectCount, &__ehdr_start, /*loader_locked=*/false);
+  if (counts.unsealed == 0) g_loads_seen.store(loads, std::memory_order_relaxed);
   g_profiler.sample_hook.store(&RepatchAfterLoads, std::memory_order_relaxed);
   if (counts.foreign != 0 || counts.protect_failed != 0) {
     RawLog("attach: %d call slots redirected in %d objects; %d held another tool's function and "
@@ -148,24 +155,31 @@ bool LoadedLocally() {
   // Not RTLD_DEFAULT: from our code, that searches our own local scope after the global one.
   // The main program's handle searches the global scope alone.
   void* global_scope = dlopen(nullptr, RTLD_LAZY);
-  return global_scope != nullptr && dlsym(global_scope, "leaktrack_attach_result") == nullptr;
+  return global_scope != nullptr && dlsym(global_scope, "leaktrack_attach") == nullptr;
 }
 
 bool Attached() { return g_attached; }
 
-// Runs from our constructor, inside dlopen, which holds the loader's lock: no other thread can
-// be relocating an object (and writing its RELRO pages) while we rewrite slots.
-void AttachFromConstructor() {
-  const int saved_errno = errno;
-  g_attach_result = Attach();
-  errno = saved_errno;
+int AttachNow() {
+  // One attach per process: a second call (a second `leaktrack attach` racing the first) gets
+  // the first one's answer.
+  static std::atomic<int> state{0};  // 0 = not yet, 1 = attaching, 2 = done
+  int expected = 0;
+  if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+    const int saved_errno = errno;
+    g_attach_result = Attach();
+    errno = saved_errno;
+    state.store(2, std::memory_order_release);
+  }
+  while (state.load(std::memory_order_acquire) != 2) sched_yield();
+  return g_attach_result;
 }
 
 }  // namespace leaktrack
 
-// What the constructor's attach came to: the number of call slots redirected, or an
-// AttachResult. The CLI calls it in the process after its dlopen.
-extern "C" __attribute__((visibility("default"))) int leaktrack_attach_result(void) {
+// The attach itself (attach.h): the number of call slots redirected, or an AttachResult.
+// `leaktrack attach` calls it in the process after its dlopen of the shim.
+extern "C" __attribute__((visibility("default"))) int leaktrack_attach(void) {
   if (!leaktrack::LoadedLocally()) return leaktrack::kAttachPreloaded;
-  return leaktrack::g_attach_result;
+  return leaktrack::AttachNow();
 }

@@ -1,16 +1,16 @@
 // `leaktrack attach`: the shim loaded into a running process by dlopen instead of LD_PRELOAD.
 //
 // Loaded that way (RTLD_LOCAL, from a thread the CLI stopped with ptrace: tools/remote_call.h),
-// no object calls our malloc. The constructor then starts the profiler as a preloaded shim's
-// would (its configuration comes from the process's environment, so mostly the defaults) and
-// rewrites the GOT slots of every loaded object that name one of our exported functions
-// (got_patch.h), so that their calls come to us from then on. It does so inside dlopen, which
-// holds the loader's lock: no other thread can be relocating an object meanwhile. The CLI reads
-// the outcome with the exported leaktrack_attach_result().
+// the shim interposes nothing, and its constructor leaves it so: a program that dlopens the shim
+// itself gets a passive library (TORTURE.md B2). The CLI then calls the exported
+// leaktrack_attach(), which starts the profiler as a preloaded shim's constructor would (its
+// configuration comes from the process's environment, so mostly the defaults) and rewrites the
+// GOT slots of every loaded object that name one of our exported functions (got_patch.h), so
+// that their calls come to us from then on.
 //
-// Objects the program loads later are rewritten on the next sample after the loader's count of
-// loads moved (a dl_iterate_phdr per sample, in attach mode only), once ld.so has sealed their
-// RELRO pages: without the loader's lock, an object still being relocated must be left alone.
+// That pass runs without the loader's lock, so an object still being relocated is left alone
+// (got_patch.h, `unsealed`). Objects loaded later, and those, are rewritten on the next sample
+// after the loader's count of loads moved (a dl_iterate_phdr per sample, in attach mode only).
 // Until then their calls go to the allocator untracked. (Wrapping dlopen instead would make us
 // its caller, and dlopen resolves $ORIGIN and RUNPATH from its caller: the program's own loads
 // could fail.)
@@ -20,7 +20,7 @@
 // live: the growth a leak hunt looks for. Calls through a function pointer taken before the
 // attach, or through ld.so's internal pointers, stay with the allocator untracked.
 //
-// The results of leaktrack_attach_result() below zero; the CLI (tools/cmd_attach.cc) explains them.
+// The results of leaktrack_attach() below zero; the CLI (tools/cmd_attach.cc) explains them.
 // Plain constants: the CLI includes this header.
 #pragma once
 
@@ -37,9 +37,10 @@ enum AttachResult : int {
 // in the global scope. Takes the loader lock (dlsym): start-up only.
 bool LoadedLocally();
 
-// The attach, from our constructor when LoadedLocally(): starts the profiler and rewrites the
-// GOT slots. Its result is what leaktrack_attach_result() returns.
-void AttachFromConstructor();
+// What leaktrack_attach() does, once per process: starts the profiler and rewrites the GOT
+// slots. Returns the number of slots rewritten, or an AttachResult; a later call returns the
+// first one's answer.
+int AttachNow();
 
 // True once the attach started the profiler. The lookups of "the next definition"
 // then use the global scope: ours is a dlopen'd object's, which ends at libc (interpose.cc).

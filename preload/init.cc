@@ -21,10 +21,11 @@ namespace {
 
 __attribute__((constructor)) void LeaktrackInit() {
   RememberStderr();
-  // Loaded by `leaktrack attach` (dlopen into a running process): nothing is interposed, so we
-  // must redirect the calls ourselves (attach.h).
+  // Loaded by dlopen rather than preloaded: nothing is interposed, and the shim stays inert
+  // (its malloc, called through a dlsym pointer, only forwards) until `leaktrack attach` calls
+  // leaktrack_attach() (attach.h).
   if (LoadedLocally()) {
-    AttachFromConstructor();
+    g_profiler.state.store(State::kInert, std::memory_order_release);
     return;
   }
   if (!EnsureRealResolved()) return;
