@@ -16,6 +16,7 @@
 
 namespace leaktrack {
 
+int AttachCommand(int argc, char** argv, int first);
 int RunCommand(int argc, char** argv, int first);
 int DumpCommand(int argc, char** argv, int first);
 int SymbolizeCommand(int argc, char** argv, int first);

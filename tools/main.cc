@@ -12,6 +12,7 @@ const char kUsage[] =
     "\n"
     "commands:\n"
     "  run [options] -- CMD ARGS...   run CMD with the leaktrack shim preloaded\n"
+    "  attach PID                     profile a running process from now on (no restart)\n"
     "  dump PID [-o FILE] [--raw]     make a running process write a heap dump\n"
     "  symbolize IN [-o OUT]          add function names, files and lines to a dump\n"
     "  top FILE [--base FILE]         pprof-like text report\n"
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (strcmp(cmd, "run") == 0) return RunCommand(argc, argv, 2);
+  if (strcmp(cmd, "attach") == 0) return AttachCommand(argc, argv, 2);
   if (strcmp(cmd, "dump") == 0) return DumpCommand(argc, argv, 2);
   if (strcmp(cmd, "symbolize") == 0) return SymbolizeCommand(argc, argv, 2);
   if (strcmp(cmd, "top") == 0) return TopCommand(argc, argv, 2);

@@ -2,8 +2,9 @@
 # `leaktrack dump` of processes whose files are not where their paths say (tools/target_process.h).
 # usage: container_test.sh LEAKTRACK SLEEPER container|replaced
 #   container: the sleeper in its own PID namespace and root (unshare + chroot, what a container
-#              is to the kernel), dumped from here by its PID here. Skips (77) without the
-#              privileges to create namespaces.
+#              is to the kernel), dumped from here by its PID here; a second one, started
+#              without the shim, attached to from here. Skips (77) without the privileges to
+#              create namespaces.
 #   replaced:  the sleeper's binary is replaced on disk while it runs, as a deployment does;
 #              the dump must not be named from the new file. Also: dump directories the
 #              process cannot write (removed, read-only, another user's).
@@ -66,7 +67,23 @@ if [ "$MODE" = container ]; then
   "$LEAKTRACK" symbolize --sysroot "$W/nonexistent" "$RAW" > /dev/null 2> "$W/err_bad"
   [ $? = 1 ] && grep -q "is not an existing directory" "$W/err_bad" ||
     fail "bad --sysroot: $(cat "$W/err_bad")"
-  echo "PASS: dump of a process in its own PID namespace and root"
+
+  # attach from here to a second sleeper of that root, started without the shim: the shim is
+  # copied into the root's /tmp for its dlopen, and removed once mapped.
+  unshare -fp --mount-proc="$R/proc" chroot "$R" /usr/bin/env -i LEAKTRACK_RATE=1 \
+    LEAKTRACK_DIR=/tmp /app/sleeper /tmp/ready2 > "$W/target2.log" 2>&1 & u2=$!
+  PIDS+=($u2)
+  wait_ready "$R/tmp/ready2"
+  q=$(pgrep -P "$u2")
+  [ -n "$q" ] || fail "no second sleeper under unshare $u2: $(cat "$W/target2.log")"
+  PIDS+=($q)
+  "$LEAKTRACK" attach "$q" > "$W/attach" 2>&1 || fail "attach: $(cat "$W/attach")"
+  ls "$R/tmp" | grep -q attach && fail "the shim's copy stayed in the root's /tmp: $(ls "$R/tmp")"
+  sleep 0.3
+  "$LEAKTRACK" dump "$q" -o attached.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+  "$LEAKTRACK" top attached.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "top after attach: $("$LEAKTRACK" top attached.pb.gz 2>&1)"
+  echo "PASS: dump of a process in its own PID namespace and root, preloaded and attached"
   exit 0
 fi
 

@@ -1,0 +1,76 @@
+#!/bin/bash
+# `leaktrack attach`: programs started without the shim are profiled from the attach on.
+#  1. The sleeper, waiting in nanosleep: attach, two dumps, and the growth between them is
+#     sleeper_leak's; a second attach says it is profiled already.
+#  2. A program hammering malloc/new/realloc on four threads with cross-thread frees, its main
+#     thread in read(): attached mid-flight, it runs on without a corrupted block, its read()
+#     returns the line written after the attach with errno as it was, and the dump names
+#     busy_leak (the caller of operator new[], which the shim now is). A plugin it loads after
+#     the attach (BIND_NOW: its GOT sealed in RELRO) is tracked too: plugin_leak in a later dump.
+#  3. Refusals: no such process (1), a program with no thread waiting anywhere safe (3).
+# usage: attach_test.sh LEAKTRACK SLEEPER BUSY PLUGIN
+set -u
+LEAKTRACK=$1 SLEEPER=$2 BUSY=$3 PLUGIN=$4
+source "$(dirname "$0")/script_lib.sh"
+need_shim
+cd "$W"
+if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
+  echo "SKIP: /proc/PID/syscall is not readable here"; exit 77
+fi
+
+# 1. The sleeper leaks 1 KiB every 10 ms; a 4 KiB rate samples that densely.
+LEAKTRACK_RATE=4096 "$SLEEPER" "$W/ready" & p=$!
+PIDS+=($p)
+wait_ready "$W/ready"
+"$LEAKTRACK" attach "$p" > "$W/attach.out" 2>&1 || fail "attach: $(cat "$W/attach.out")"
+grep -q "^attached to $p through thread" "$W/attach.out" || fail "attach said: $(cat "$W/attach.out")"
+grep -q libleaktrack.so "/proc/$p/maps" || fail "the shim is not mapped in $p"
+sleep 0.5
+"$LEAKTRACK" dump "$p" -o "$W/s1.pb.gz" > /dev/null 2> "$W/err" || fail "dump 1: $(cat "$W/err")"
+sleep 1
+"$LEAKTRACK" dump "$p" -o "$W/s2.pb.gz" > /dev/null 2> "$W/err" || fail "dump 2: $(cat "$W/err")"
+"$LEAKTRACK" diff "$W/s1.pb.gz" "$W/s2.pb.gz" > "$W/diff" 2>&1 || fail "diff: $(cat "$W/diff")"
+sed -n 6p "$W/diff" | grep -q sleeper_leak || fail "diff: $(cat "$W/diff")"
+"$LEAKTRACK" attach "$p" > "$W/again" 2>&1 || fail "second attach: $(cat "$W/again")"
+grep -q "profiled already" "$W/again" || fail "second attach said: $(cat "$W/again")"
+kill -0 "$p" 2> /dev/null || fail "the sleeper died"
+
+# 2. Attached while four threads allocate; its main thread waits in read() on a FIFO.
+mkfifo "$W/in"
+LEAKTRACK_RATE=65536 "$BUSY" "$W/ready2" < "$W/in" > "$W/busy.out" 2>&1 & q=$!
+PIDS+=($q)
+exec 3> "$W/in"  # opened after the program, which opens its end first
+wait_ready "$W/ready2"
+sleep 0.2
+"$LEAKTRACK" attach "$q" > "$W/attach2.out" 2>&1 || fail "attach: $(cat "$W/attach2.out")"
+grep -q "through thread $q (in read)" "$W/attach2.out" || fail "attach said: $(cat "$W/attach2.out")"
+sleep 1
+"$LEAKTRACK" dump "$q" -o "$W/b.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+kill -0 "$q" 2> /dev/null || fail "the busy program died: $(cat "$W/busy.out")"
+echo "load $PLUGIN" >&3
+sleep 1
+"$LEAKTRACK" dump "$q" -o "$W/b2.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+"$LEAKTRACK" top "$W/b2.pb.gz" > "$W/top2" 2>&1 || fail "top: $(cat "$W/top2")"
+grep -q " plugin_leak$" "$W/top2" || fail "the plugin loaded after the attach is untracked: $(cat "$W/top2")"
+echo go >&3
+exec 3>&-
+wait "$q"
+status=$?
+[ $status = 0 ] || fail "the busy program exited $status: $(cat "$W/busy.out")"
+"$LEAKTRACK" top "$W/b.pb.gz" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
+sed -n 5p "$W/top" | grep -q busy_leak || fail "top: $(cat "$W/top")"
+
+# 3. Refusals.
+"$LEAKTRACK" attach 999999999 > "$W/none" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "no process 999999999" "$W/none" || fail "rc $rc: $(cat "$W/none")"
+# A single thread spinning in user code: nowhere to stop it safely.
+bash -c 'while :; do :; done' & r=$!
+PIDS+=($r)
+for _ in $(seq 100); do grep -q while "/proc/$r/cmdline" 2> /dev/null && break; sleep 0.02; done
+"$LEAKTRACK" attach "$r" --timeout 0.3 > "$W/busyloop" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "1 running" "$W/busyloop" || fail "rc $rc: $(cat "$W/busyloop")"
+grep -q libleaktrack.so "/proc/$r/maps" && fail "the spinning process got the shim"
+grep -q "TracerPid:[[:space:]]*0" "/proc/$r/status" || fail "the spinning process stays traced"
+echo PASS

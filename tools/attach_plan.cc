@@ -1,0 +1,250 @@
+// See attach_plan.h.
+#include "tools/attach_plan.h"
+
+#include <dirent.h>
+#include <gelf.h>
+#include <linux/futex.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "symbolizer/elf_file.h"
+#include "symbolizer/gzip_io.h"
+
+namespace leaktrack {
+namespace {
+
+// One file the process maps, with its lowest mapping: enough to place the whole file.
+struct MappedFile {
+  std::string path;
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t offset = UINT64_MAX;
+  unsigned dev_major = 0, dev_minor = 0;
+  unsigned long long inode = 0;
+};
+
+std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// The process's libc and libdl (by basename: "libc.so.6", or "libc-2.31.so" on old systems).
+std::map<std::string, MappedFile> GlibcMappings(const std::string& maps) {
+  std::map<std::string, MappedFile> files;
+  size_t pos = 0;
+  while (pos < maps.size()) {
+    size_t eol = maps.find('\n', pos);
+    if (eol == std::string::npos) eol = maps.size();
+    const std::string line = maps.substr(pos, eol - pos);
+    pos = eol + 1;
+    unsigned long long start, end, offset, inode;
+    unsigned major, minor;
+    int path_at = 0;
+    if (sscanf(line.c_str(), "%llx-%llx %*s %llx %x:%x %llu %n", &start, &end, &offset, &major,
+               &minor, &inode, &path_at) < 6 ||
+        path_at == 0 || line[path_at] != '/')
+      continue;
+    const std::string path = line.substr(path_at);
+    const std::string base = Basename(path);
+    std::string key;
+    if (base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0) key = "libc";
+    if (base.rfind("libdl.so", 0) == 0 || base.rfind("libdl-", 0) == 0) key = "libdl";
+    if (key.empty()) continue;
+    MappedFile& f = files[key];
+    if (offset < f.offset) f = {path, start, end, offset, major, minor, inode};
+  }
+  return files;
+}
+
+// The defined function `name` in the dynamic symbols of `elf`, preferring the default version
+// (dlopen@@GLIBC_2.34 over dlopen@GLIBC_2.2.5); 0 if absent.
+uint64_t DynamicSymbol(Elf* elf, const char* name) {
+  Elf_Scn* dynsym = nullptr;
+  Elf_Scn* versym = nullptr;
+  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == nullptr) continue;
+    if (sh.sh_type == SHT_DYNSYM) dynsym = scn;
+    if (sh.sh_type == SHT_GNU_versym) versym = scn;
+  }
+  GElf_Shdr sh;
+  Elf_Data* data = dynsym != nullptr ? elf_getdata(dynsym, nullptr) : nullptr;
+  if (data == nullptr || gelf_getshdr(dynsym, &sh) == nullptr || sh.sh_entsize == 0) return 0;
+  Elf_Data* versions = versym != nullptr ? elf_getdata(versym, nullptr) : nullptr;
+  uint64_t found = 0;
+  for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
+    GElf_Sym sym;
+    if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr || sym.st_shndx == SHN_UNDEF ||
+        sym.st_value == 0 || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+      continue;
+    const char* sym_name = elf_strptr(elf, sh.sh_link, sym.st_name);
+    if (sym_name == nullptr || strcmp(sym_name, name) != 0) continue;
+    GElf_Versym version = 0;
+    const bool hidden = versions != nullptr &&
+                        gelf_getversym(versions, static_cast<int>(i), &version) != nullptr &&
+                        (version & 0x8000) != 0;
+    if (!hidden) return sym.st_value;
+    found = sym.st_value;
+  }
+  return found;
+}
+
+// The run-time address of the file's symbols: where the process mapped file offset `mapped`.
+Result<uint64_t> LoadBias(const ElfFile& file, const MappedFile& mapped) {
+  for (const LoadSegment& seg : file.load_segments()) {
+    if (mapped.offset >= (seg.offset & ~4095ull) && mapped.offset < seg.offset + seg.filesz)
+      return mapped.start - seg.vaddr + seg.offset - mapped.offset;
+  }
+  return MakeError(file.path() + ": no segment holds the mapped offset");
+}
+
+// Looks up `names` in one mapped file; entries not found stay 0.
+Status FindIn(const TargetProcess& target, const MappedFile& mapped,
+              const std::vector<std::pair<const char*, uint64_t*>>& names) {
+  // The very file mapped (its map_files link needs CAP_SYS_ADMIN), else its path: /proc/PID/maps
+  // gives it as seen from our root when we share the process's mounts (a chroot), else from
+  // its own. Only a file with the mapping's device and inode will do: another libc's addresses
+  // would be called blind.
+  char link[96];
+  snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", target.pid,
+           static_cast<unsigned long long>(mapped.start),
+           static_cast<unsigned long long>(mapped.end));
+  std::string chosen;
+  for (const std::string& candidate : {std::string(link), target.Here(mapped.path), mapped.path}) {
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && st.st_ino == mapped.inode &&
+        major(st.st_dev) == mapped.dev_major && minor(st.st_dev) == mapped.dev_minor) {
+      chosen = candidate;
+      break;
+    }
+  }
+  if (chosen.empty())
+    return MakeError("cannot reach " + mapped.path + " as process " + std::to_string(target.pid) +
+                     " mapped it (replaced since, or in a root we cannot see)");
+  Result<std::unique_ptr<ElfFile>> file = ElfFile::Open(chosen);
+  if (!file.ok()) return MakeError(file.error());
+  Result<uint64_t> bias = LoadBias(*file.value(), mapped);
+  if (!bias.ok()) return MakeError(bias.error());
+  for (const auto& [name, out] : names) {
+    const uint64_t value = DynamicSymbol(file.value()->elf(), name);
+    if (value != 0) *out = bias.value() + value;
+  }
+  return Status();
+}
+
+// What a waiting thread's call means for a stop: 1 restarted after it, 2 EINTR once, 0 unsafe.
+int StopSafety(long nr, unsigned long long futex_op) {
+  switch (nr) {
+    case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
+    case SYS_recvfrom: case SYS_recvmsg: case SYS_accept: case SYS_accept4:
+    case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+    case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_wait4: case SYS_waitid:
+    case SYS_pause: case SYS_rt_sigsuspend: case SYS_msgrcv:
+      return 1;
+    case SYS_futex:
+      // pthread_cond_wait, sem_wait and pthread_join wait with FUTEX_WAIT_BITSET after releasing
+      // their mutex; a contended mutex (glibc's arena lock, jemalloc's) waits with FUTEX_WAIT.
+      return (futex_op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET ? 1 : 0;
+    case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_rt_sigtimedwait:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+std::string CallName(long nr) {
+  switch (nr) {
+    case SYS_read: return "read";
+    case SYS_poll: return "poll";
+    case SYS_ppoll: return "ppoll";
+    case SYS_select: return "select";
+    case SYS_pselect6: return "pselect6";
+    case SYS_nanosleep: return "nanosleep";
+    case SYS_clock_nanosleep: return "clock_nanosleep";
+    case SYS_accept: return "accept";
+    case SYS_accept4: return "accept4";
+    case SYS_wait4: return "wait4";
+    case SYS_futex: return "futex";
+    case SYS_epoll_wait: return "epoll_wait";
+    case SYS_epoll_pwait: return "epoll_pwait";
+    case SYS_rt_sigtimedwait: return "sigtimedwait";
+    case SYS_recvfrom: return "recvfrom";
+    case SYS_recvmsg: return "recvmsg";
+    default: return "system call " + std::to_string(nr);
+  }
+}
+
+}  // namespace
+
+Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target) {
+  const std::string pid = std::to_string(target.pid);
+  Result<std::string> maps = ReadWholeFile("/proc/" + pid + "/maps");
+  if (!maps.ok()) return MakeError("cannot read /proc/" + pid + "/maps: " + maps.error());
+  const std::map<std::string, MappedFile> files = GlibcMappings(maps.value());
+  const auto libc = files.find("libc");
+  if (libc == files.end()) return MakeError("process " + pid + " has no glibc loaded");
+  LoaderFunctions f;
+  Status s = FindIn(target, libc->second, {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym},
+                                           {"dlerror", &f.dlerror},
+                                           {"__errno_location", &f.errno_location}});
+  if (!s.ok()) return MakeError(s.error());
+  f.library = libc->second.path;
+  const auto libdl = files.find("libdl");
+  if (f.dlopen == 0 && libdl != files.end()) {  // glibc before 2.34
+    s = FindIn(target, libdl->second,
+               {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym}, {"dlerror", &f.dlerror}});
+    if (!s.ok()) return MakeError(s.error());
+    f.library = libdl->second.path;
+  }
+  if (f.dlopen == 0 || f.dlsym == 0 || f.dlerror == 0 || f.errno_location == 0)
+    return MakeError("process " + pid + " has no dlopen loaded (glibc before 2.34 keeps it in "
+                     "libdl.so.2, which this program does not use)");
+  return f;
+}
+
+std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  std::vector<StoppableThread> restarting, interrupted;
+  std::map<std::string, int> others;
+  if (DIR* dir = opendir(task.c_str())) {
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      Result<std::string> call = ReadWholeFile(task + "/" + e->d_name + "/syscall");
+      if (!call.ok()) {
+        others["unreadable"]++;
+        continue;
+      }
+      long nr = -1;
+      unsigned long long args[2] = {};
+      if (call.value().rfind("running", 0) == 0) {
+        others["running"]++;
+        continue;
+      }
+      if (sscanf(call.value().c_str(), "%ld %llx %llx", &nr, &args[0], &args[1]) < 1 || nr < 0) {
+        others["stopped"]++;
+        continue;
+      }
+      const int safety = StopSafety(nr, args[1]);
+      StoppableThread t{static_cast<pid_t>(atoi(e->d_name)), nr, CallName(nr), safety == 2};
+      if (safety == 1) restarting.push_back(t);
+      else if (safety == 2) interrupted.push_back(t);
+      else others["in " + (nr == SYS_futex ? std::string("a mutex wait") : t.call)]++;
+    }
+    closedir(dir);
+  }
+  // The main thread first among equals: it is the one a program's author knows best.
+  auto by_tid = [](const StoppableThread& a, const StoppableThread& b) { return a.tid < b.tid; };
+  std::sort(restarting.begin(), restarting.end(), by_tid);
+  std::sort(interrupted.begin(), interrupted.end(), by_tid);
+  restarting.insert(restarting.end(), interrupted.begin(), interrupted.end());
+  seen->clear();
+  for (const auto& [what, n] : others)
+    *seen += (seen->empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  return restarting;
+}
+
+}  // namespace leaktrack

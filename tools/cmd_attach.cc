@@ -1,0 +1,243 @@
+// `leaktrack attach PID`: load the shim into a running process and profile it from then on.
+//
+// Owns the sequence, and every refusal before the process is touched:
+//  1. Refuse a process the shim cannot work in (no such PID, ourselves, already profiled, a
+//     static, musl, 32-bit or sanitizer program, no dlopen in it).
+//  2. Find dlopen, dlsym, dlerror and __errno_location in the process (attach_plan.h).
+//  3. Choose a thread waiting in a system call outside any allocator or loader lock, and stop
+//     it alone with ptrace (remote_call.h); the others keep running. None yet: look again
+//     every 20 ms until --timeout.
+//  4. In that thread: dlopen(shim, RTLD_NOW), then the shim's leaktrack_attach(), which starts
+//     the profiler and redirects every loaded object's calls to it (preload/attach.h) and says
+//     how that went. The thread's errno is put back; then it is released and the system call it
+//     waited in resumes.
+// A process in another root (a container) gets a copy of the shim in its /tmp, removed again
+// once mapped.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "preload/attach.h"
+#include "symbolizer/gzip_io.h"
+#include "tools/attach_plan.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/remote_call.h"
+#include "tools/shim_target.h"
+#include "tools/target_process.h"
+
+namespace leaktrack {
+namespace {
+
+const char kHelp[] =
+    "usage: leaktrack attach PID [--timeout S]\n"
+    "\n"
+    "Loads the leaktrack shim into running process PID, which is then profiled as if started\n"
+    "with 'leaktrack run': dump it with 'leaktrack dump PID' or 'leaktrack watch PID'. Only\n"
+    "allocations made after the attach are seen, which is what a leak hunt compares.\n"
+    "\n"
+    "One thread of PID that waits in a system call (read, poll, accept, a sleep, a condition\n"
+    "variable) is stopped for the few milliseconds dlopen takes; the others keep running. A\n"
+    "thread in epoll_wait or sigtimedwait sees one EINTR, as after 'strace -p'. The shim uses\n"
+    "the LEAKTRACK_* variables PID was started with, else the defaults; it stays until PID\n"
+    "exits. Code PID loads later (dlopen) is tracked from the shim's next sample on.\n"
+    "\n"
+    "  --timeout S   wait up to S seconds for a thread to wait in such a call (default 10)\n"
+    "\n"
+    "Needs ptrace rights over PID: root, or its owner where /proc/sys/kernel/yama/ptrace_scope\n"
+    "is 0. Refuses static, musl, 32-bit and sanitizer programs, as 'run' does.\n"
+    "Exit codes: 0 attached (or already profiled); 1 refused or failed; 2 usage error;\n"
+    "3 no thread could be stopped in time.\n";
+
+constexpr int kRtldNow = 2;  // <dlfcn.h>'s RTLD_NOW, as the process's glibc takes it
+
+// The shim's path as the process sees it. For a process under another root, a copy in its /tmp
+// (*copy = the copy's path here, to remove once loaded).
+Result<std::string> ShimForProcess(const TargetProcess& target, const std::string& shim,
+                                   std::string* copy) {
+  if (target.root.empty()) return shim;
+  const std::string inside = "/tmp/libleaktrack.so.attach." + std::to_string(getpid());
+  Result<std::string> bytes = ReadWholeFile(shim);
+  if (!bytes.ok()) return MakeError(bytes.error());
+  *copy = target.root + inside;
+  const int fd = open(copy->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return MakeError("cannot copy the shim into the process's /tmp: " +
+                               std::string(strerror(errno)));
+  const std::string& data = bytes.value();
+  const bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  close(fd);
+  if (!ok) {
+    unlink(copy->c_str());
+    return MakeError("cannot copy the shim into the process's /tmp");
+  }
+  return inside;
+}
+
+// Reads a NUL-terminated string of at most 512 bytes from the process, in small pieces so that
+// none crosses from its page into an unmapped one.
+std::string ReadString(RemoteThread* thread, uint64_t addr) {
+  char piece[64];
+  std::string out;
+  for (uint64_t a = addr; out.size() < 512; a += sizeof(piece)) {
+    const size_t want = sizeof(piece) - a % sizeof(piece);
+    if (!thread->Read(a, piece, want)) break;
+    const size_t n = strnlen(piece, want);
+    out.append(piece, n);
+    if (n < want) break;
+    a -= a % sizeof(piece);
+  }
+  return out;
+}
+
+// What a result of leaktrack_attach() means.
+std::string AttachFailure(int result) {
+  switch (result) {
+    case kAttachPreloaded: return "the shim was already preloaded";
+    case kAttachProfilerOff:
+      return "the shim did not start: LEAKTRACK_RATE=0 in the process's environment, a setuid "
+             "program, or no memory for its tables (its stderr says which)";
+    case kAttachOwnMalloc:
+      return "the program defines malloc itself: its own calls cannot be redirected";
+    case kAttachNothingPatched: return "no loaded object calls malloc through its GOT";
+    default: return "unexpected answer " + std::to_string(result) + " from the shim";
+  }
+}
+
+// Steps 4 and on, in a stopped thread. Returns leaktrack_attach()'s answer.
+Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std::string& shim) {
+  std::string error;
+  uint64_t errno_addr = 0;
+  int saved_errno = 0;
+  if (!thread->Call(fn.errno_location, {}, &errno_addr, &error) ||
+      !thread->Read(errno_addr, &saved_errno, sizeof(saved_errno)))
+    return MakeError("cannot read the thread's errno: " + error);
+  const uint64_t path = thread->PushBytes(shim.c_str(), shim.size() + 1);
+  const char kAttachFn[] = "leaktrack_attach";
+  const uint64_t name = thread->PushBytes(kAttachFn, sizeof(kAttachFn));
+  uint64_t handle = 0, attach_fn = 0, result = 0;
+  if (path == 0 || name == 0) return MakeError("cannot write to the thread's stack");
+  if (!thread->Call(fn.dlopen, {path, kRtldNow}, &handle, &error))
+    return MakeError("dlopen in the process failed: " + error);
+  if (handle == 0) {
+    uint64_t message = 0;
+    std::string why = "no reason given";
+    if (thread->Call(fn.dlerror, {}, &message, &error) && message != 0)
+      why = ReadString(thread, message);
+    thread->Write(errno_addr, &saved_errno, sizeof(saved_errno));
+    return MakeError("the process could not load " + shim + ": " + why);
+  }
+  if (!thread->Call(fn.dlsym, {handle, name}, &attach_fn, &error) || attach_fn == 0 ||
+      !thread->Call(attach_fn, {}, &result, &error))
+    return MakeError("the shim loaded but does not answer: " + error);
+  thread->Write(errno_addr, &saved_errno, sizeof(saved_errno));
+  return static_cast<int>(static_cast<int32_t>(result));
+}
+
+}  // namespace
+
+int AttachCommand(int argc, char** argv, int first) {
+  const std::string kCmd = "attach";
+  if (HelpRequested(argc, argv, first)) {
+    fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  DumpRequest request;  // for ParseDumpPid
+  double timeout = 10;
+  std::string value;
+  ArgReader args(argc, argv, first);
+  while (!args.done()) {
+    bool missing = false;
+    if (args.Option("--timeout", &value, &missing)) {
+      if (missing || !ParseSeconds(value, &timeout))
+        return Fail(kCmd, "--timeout needs a number of seconds", kExitUsage);
+    } else if (args.Peek()[0] == '-') {
+      return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
+    } else if (!request.pid_arg.empty()) {
+      return Fail(kCmd, "one PID only", kExitUsage);
+    } else if (int rc = ParseDumpPid(kCmd, args.Next(), &request); rc != kExitOk) {
+      return rc;
+    }
+  }
+  if (request.pid_arg.empty()) return Fail(kCmd, "missing PID (see --help)", kExitUsage);
+  const pid_t pid = request.pid;
+  const std::string proc = "/proc/" + request.pid_arg;
+  if (pid == getpid()) return Fail(kCmd, "cannot attach to leaktrack itself");
+  Result<std::string> maps = ReadWholeFile(proc + "/maps");
+  if (!maps.ok()) {
+    if (access(proc.c_str(), F_OK) != 0) return Fail(kCmd, "no process " + request.pid_arg);
+    return Fail(kCmd, "cannot read " + proc + "/maps (" + maps.error() +
+                          "): attaching needs ptrace rights over the process");
+  }
+  if (maps.value().find("/libleaktrack.so") != std::string::npos) {
+    printf("process %d is profiled already: dump it with 'leaktrack dump %d'\n", pid, pid);
+    return kExitOk;
+  }
+  char exe[PATH_MAX];
+  const ssize_t n = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
+  if (n > 0) {
+    const std::string problem = TrackingProblem(proc + "/exe", std::string(exe, n));
+    if (!problem.empty()) return Fail(kCmd, problem);
+  }
+  const std::string shim = FindShim();
+  if (shim.empty())
+    return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
+                          "/leaktrack or in its ../lib; reinstall leaktrack");
+  const TargetProcess target = InspectTarget(pid);
+  Result<LoaderFunctions> functions = FindLoaderFunctions(target);
+  if (!functions.ok()) return Fail(kCmd, functions.error());
+  std::string copy;
+  Result<std::string> shim_there = ShimForProcess(target, shim, &copy);
+  if (!shim_there.ok()) return Fail(kCmd, shim_there.error());
+
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  std::string seen, last_refusal;
+  for (;;) {
+    for (const StoppableThread& t : StoppableThreads(pid, &seen)) {
+      std::string error;
+      bool retry = false;
+      Result<int> result = MakeError("");
+      {
+        // Termination signals wait until the thread is released: killed between Stop and
+        // Release, we would leave it to return to address 0 (remote_call.h).
+        BlockedTerminationSignals blocked;
+        std::unique_ptr<RemoteThread> thread =
+            RemoteThread::Stop(pid, t.tid, {t.syscall}, &error, &retry);
+        if (thread == nullptr) {
+          if (retry) {
+            last_refusal = error;
+            continue;
+          }
+          if (!copy.empty()) unlink(copy.c_str());
+          return Fail(kCmd, error);
+        }
+        result = LoadShim(thread.get(), functions.value(), shim_there.value());
+        thread->Release();
+      }
+      if (!copy.empty()) unlink(copy.c_str());  // mapped now, or never: either way not needed
+      if (!result.ok()) return Fail(kCmd, result.error());
+      if (result.value() < 0) return Fail(kCmd, AttachFailure(result.value()));
+      printf("attached to %d through thread %d (in %s): %d call sites now lead to leaktrack\n",
+             pid, t.tid, t.call.c_str(), result.value());
+      if (t.sees_eintr) printf("  that thread's %s returned EINTR once\n", t.call.c_str());
+      printf("  allocations from now on are profiled; dump with: leaktrack dump %d\n", pid);
+      return kExitOk;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!copy.empty()) unlink(copy.c_str());
+  std::string message = "no thread of " + request.pid_arg + " waited where it can be stopped safely in " +
+            (value.empty() ? std::string("10") : value) + " s (" + seen + ")";
+  if (!last_refusal.empty()) message += "; last refusal: " + last_refusal;
+  return Fail(kCmd, message, kExitTimeout);
+}
+
+}  // namespace leaktrack
