@@ -4,8 +4,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <sched.h>
 #include <link.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/auxv.h>
 
@@ -41,9 +41,10 @@ const char* const kRedirectedNames[] = {
 };
 constexpr int kRedirectCount = sizeof(kRedirectedNames) / sizeof(kRedirectedNames[0]);
 
-bool g_attached = false;  // written once, by the constructor, before any slot leads to us
+// Written once, by Attach, before any slot leads to us.
+bool g_attached = false;
 int g_attach_result = 0;
-GotRedirect g_redirects[kRedirectCount];  // filled by the constructor, read-only after
+GotRedirect g_redirects[kRedirectCount];
 
 // Objects loaded since the attach, seen through the loader's count of loads (dl_phdr_info's
 // dlpi_adds): the count the last complete pass saw, and a flag that keeps passes one at a time.
@@ -116,20 +117,16 @@ int Attach() {
   if (!EnsureRealResolved()) return kAttachProfilerOff;
   ResolveRealSignalFunctions();
   g_attached = true;
+  ScopedGuard guard;  // dlsym and dladdr may allocate: those calls pass straight through
+  if (ExecutableDefinesMalloc()) return kAttachOwnMalloc;
+  if (!FindOwnDefinitions(g_redirects)) {
+    RawLog("attach: cannot find our own definitions; not attaching");
+    return kAttachProfilerOff;
+  }
   // The constructor left the profiler inert: it starts now, from the environment.
   State inert = State::kInert;
   g_profiler.state.compare_exchange_strong(inert, State::kUninitialized, std::memory_order_acq_rel);
   if (!EnsureProfilerInit()) return kAttachProfilerOff;
-  ScopedGuard guard;
-  if (ExecutableDefinesMalloc()) {
-    g_profiler.state.store(State::kInert, std::memory_order_release);
-    return kAttachOwnMalloc;
-  }
-  if (!FindOwnDefinitions(g_redirects)) {
-    RawLog("attach: cannot find our own definitions; not attaching");
-    g_profiler.state.store(State::kInert, std::memory_order_release);
-    return kAttachProfilerOff;
-  }
   g_profiler.attached = true;
   InitUnwinder();
   InstallDumpTriggers();
