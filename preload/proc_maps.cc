@@ -52,7 +52,6 @@ bool ParseMapsLine(const char* line, size_t len, MapsEntry* out) {
   if (!ParseHex(p, end, &e.start) || p >= end || *p++ != '-') return false;
   if (!ParseHex(p, end, &e.limit) || !SkipSpaces(p, end)) return false;
   if (end - p < 4) return false;
-  e.writable = p[1] == 'w';
   e.executable = p[2] == 'x';
   p += 4;
   if (!SkipSpaces(p, end) || !ParseHex(p, end, &e.offset) || !SkipSpaces(p, end)) return false;
@@ -158,29 +157,32 @@ bool ReadBuildIdFromMemory(uint64_t base, char* hex, size_t hex_cap) {
 int AddressWritable(uint64_t address) {
   const int fd = OpenOwnFd("/proc/self/maps", O_RDONLY);
   if (fd < 0) return -1;
-  // A line is at most ~4 KiB (a path is at most PATH_MAX); the buffer holds a whole one.
-  char buf[8192];
-  size_t have = 0;
+  // Small on the stack: this runs on the sampling path, maybe on a thread with a small stack.
+  // Only each line's head ("start-limit perms") is kept; the rest is skipped to the newline.
+  char chunk[512];
+  char head[64];
+  size_t head_len = 0;
   int answer = -1;
-  for (;;) {
-    const ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    have += static_cast<size_t>(n);
-    size_t start = 0;
-    while (const char* nl = static_cast<const char*>(memchr(buf + start, '\n', have - start))) {
-      MapsEntry e;
-      const size_t len = static_cast<size_t>(nl - (buf + start));
-      if (ParseMapsLine(buf + start, len, &e) && address >= e.start && address < e.limit) {
-        answer = e.writable ? 1 : 0;
-        break;
-      }
-      start += len + 1;
+  ssize_t n;
+  while (answer == -1 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
     }
-    if (answer != -1) break;
-    if (start == 0 && have == sizeof(buf)) break;  // a line longer than the buffer: give up
-    memmove(buf, buf + start, have - start);
-    have -= start;
+    for (ssize_t i = 0; i < n && answer == -1; ++i) {
+      if (chunk[i] != '\n') {
+        if (head_len < sizeof(head)) head[head_len++] = chunk[i];
+        continue;
+      }
+      const char* p = head;
+      const char* end = head + head_len;
+      uint64_t start, limit;
+      if (ParseHex(p, end, &start) && p < end && *p++ == '-' && ParseHex(p, end, &limit) &&
+          SkipSpaces(p, end) && end - p >= 4 && address >= start && address < limit) {
+        answer = p[1] == 'w' ? 1 : 0;
+      }
+      head_len = 0;
+    }
   }
   close(fd);
   return answer;

@@ -19,7 +19,6 @@ struct MapsEntry {
   uint64_t limit = 0;
   uint64_t offset = 0;
   bool executable = false;
-  bool writable = false;
   const char* path = nullptr;  // points into the parsed text; not NUL-terminated
   size_t path_len = 0;         // " (deleted)" already stripped
   bool deleted = false;
@@ -46,7 +45,7 @@ struct Mapping {
 int ReadExecutableMappings(Arena* arena, Mapping** out);
 
 // Whether the page holding `address` is writable now: 1 yes, 0 no, -1 unknown (unmapped, or
-// /proc/self/maps unreadable). Streams the file through a stack buffer: no allocation.
+// /proc/self/maps unreadable). Streams the file through 600 bytes of stack: no allocation.
 int AddressWritable(uint64_t address);
 
 // Reads the build ID of the ELF file at path into hex. Async-signal-safe.
