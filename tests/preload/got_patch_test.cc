@@ -98,27 +98,37 @@ Redirects ToCounting(bool expect_real) {
             {expect_real ? dlsym(RTLD_DEFAULT, "free") : other, nullptr}}}};
 }
 
+// One pass over `lib` with ToCounting(expect_real), outside the loader's lock.
+GotPatchCounts PatchOnce(const Library& lib, bool expect_real) {
+  const Redirects redirects = ToCounting(expect_real);
+  GotPatchCounts counts;
+  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
+  return counts;
+}
+
+// How many of the library's mallocs CountingMalloc saw for one call of GotTargetAlloc.
+int CountedMallocsOfOneCall(const Library& lib) {
+  const int before = g_counted_mallocs;
+  free(lib.alloc(16));
+  return g_counted_mallocs - before;
+}
+
 TEST(GotPatchTest, RedirectsCallsAndTakenAddressesThroughReadOnlyGot) {
   Library lib = Load(LT_GOT_TARGET_NOW_A);
   ASSERT_NE(lib.phdr, nullptr);
   const std::string perms_before = Permissions(LT_GOT_TARGET_NOW_A);
   ASSERT_NE(perms_before.find("r--p"), std::string::npos) << "no RELRO: " << perms_before;
-  const Redirects redirects = ToCounting(true);
-  GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
+  const GotPatchCounts counts = PatchOnce(lib, true);
   EXPECT_EQ(counts.patched, 2);  // malloc's JUMP_SLOT and free's GLOB_DAT
   EXPECT_EQ(counts.objects, 1);
   EXPECT_EQ(counts.foreign, 0);
   EXPECT_EQ(counts.protect_failed, 0);
-  const int before = g_counted_mallocs;
-  free(lib.alloc(16));
-  EXPECT_EQ(g_counted_mallocs, before + 1);
+  EXPECT_EQ(CountedMallocsOfOneCall(lib), 1);
   EXPECT_EQ(lib.free_address(), reinterpret_cast<void*>(&CountingFree));
   // The RELRO pages are read-only again, as the loader left them.
   EXPECT_EQ(Permissions(LT_GOT_TARGET_NOW_A), perms_before);
 
-  GotPatchCounts again;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &again);
+  const GotPatchCounts again = PatchOnce(lib, true);
   EXPECT_EQ(again.patched, 0);
   EXPECT_EQ(again.already, 2);
 }
@@ -128,14 +138,10 @@ TEST(GotPatchTest, LeavesSlotsThatHoldSomethingUnexpected) {
   ASSERT_NE(lib.phdr, nullptr);
   // The slots hold the real functions where we expect another one: as if another tool had
   // rewritten them before us.
-  const Redirects redirects = ToCounting(false);
-  GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
+  const GotPatchCounts counts = PatchOnce(lib, false);
   EXPECT_EQ(counts.patched, 0);
   EXPECT_EQ(counts.foreign, 2);
-  const int before = g_counted_mallocs;
-  free(lib.alloc(16));
-  EXPECT_EQ(g_counted_mallocs, before);
+  EXPECT_EQ(CountedMallocsOfOneCall(lib), 0);
   EXPECT_EQ(lib.free_address(), dlsym(RTLD_DEFAULT, "free"));
 }
 
@@ -145,14 +151,10 @@ TEST(GotPatchTest, RewritesAnUnresolvedLazySlot) {
   // GotTargetAlloc has not run: malloc's JUMP_SLOT still points at the library's own PLT stub,
   // which is rewritten although no `expected` names it. free's GLOB_DAT was bound at load, to a
   // function `expected` does not name.
-  const Redirects redirects = ToCounting(false);
-  GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
+  const GotPatchCounts counts = PatchOnce(lib, false);
   EXPECT_EQ(counts.patched, 1);
   EXPECT_EQ(counts.foreign, 1);
-  const int before = g_counted_mallocs;
-  free(lib.alloc(16));
-  EXPECT_EQ(g_counted_mallocs, before + 1);
+  EXPECT_EQ(CountedMallocsOfOneCall(lib), 1);
 }
 
 TEST(GotPatchTest, PatchLoadedObjectsSkipsTheGivenObject) {
@@ -187,15 +189,11 @@ TEST(GotPatchTest, WaitsUntilTheLoaderHasSealedRelro) {
   ASSERT_LT(start, end);
   // As while ld.so still relocates the object: its RELRO pages are writable.
   ASSERT_EQ(mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ | PROT_WRITE), 0);
-  const Redirects redirects = ToCounting(true);
-  GotPatchCounts counts;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &counts);
-  EXPECT_EQ(counts.unsealed, 1);
+  EXPECT_EQ(PatchOnce(lib, true).unsealed, 1);
   EXPECT_EQ(lib.free_address(), dlsym(RTLD_DEFAULT, "free")) << "rewritten while unsealed";
   // Sealed: the next pass does the work.
   ASSERT_EQ(mprotect(reinterpret_cast<void*>(start), end - start, PROT_READ), 0);
-  GotPatchCounts later;
-  PatchObjectGot(lib.base, lib.phdr, lib.phnum, redirects.r, 2, /*loader_locked=*/false, &later);
+  const GotPatchCounts later = PatchOnce(lib, true);
   EXPECT_EQ(later.unsealed, 0);
   EXPECT_EQ(later.patched, 2);
   EXPECT_EQ(lib.free_address(), reinterpret_cast<void*>(&CountingFree));

@@ -338,6 +338,22 @@ TEST(RemoteCallTest, ThreadInAnotherCallIsRefusedAndSleepsOn) {
   EXPECT_EQ(child.Wait(), 0);
 }
 
+// In a child: a worker thread reports its tid on `report`, then waits in read() on `input` for
+// one byte, its exit code; meanwhile the main thread runs `step` over and over.
+template <typename Step>
+int WithWorkerInRead(const Pipe& input, const Pipe& report, Step step) {
+  std::atomic<bool> done{false};
+  int code = 7;
+  std::thread worker([&] {
+    const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+    if (write(report.fd[1], &tid, sizeof tid) == sizeof tid) code = ReadOneByte(input.fd[0]);
+    done.store(true);
+  });
+  while (!done.load()) step();
+  worker.join();
+  return code;
+}
+
 TEST(RemoteCallTest, OnlyTheChosenThreadStops) {
   struct Shared {
     std::atomic<unsigned long> counter;
@@ -348,16 +364,8 @@ TEST(RemoteCallTest, OnlyTheChosenThreadStops) {
   shared->counter.store(0);
   Pipe input, report;
   Child child([&] {
-    std::atomic<bool> done{false};
-    int code = 7;
-    std::thread worker([&] {
-      const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-      if (write(report.fd[1], &tid, sizeof tid) == sizeof tid) code = ReadOneByte(input.fd[0]);
-      done.store(true);
-    });
-    while (!done.load()) shared->counter.fetch_add(1, std::memory_order_relaxed);
-    worker.join();
-    return code;
+    return WithWorkerInRead(input, report,
+                            [&] { shared->counter.fetch_add(1, std::memory_order_relaxed); });
   });
   pid_t tid = 0;
   ASSERT_TRUE(ReadReport(report.fd[0], &tid, sizeof tid));
@@ -382,20 +390,11 @@ TEST(RemoteCallTest, OnlyTheChosenThreadStops) {
 TEST(RemoteCallTest, GroupStopDuringCallLetsTheCallFinish) {
   Pipe input, report;
   Child child([&] {
-    std::atomic<bool> done{false};
-    int code = 7;
-    std::thread worker([&] {
-      const pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
-      if (write(report.fd[1], &tid, sizeof tid) == sizeof tid) code = ReadOneByte(input.fd[0]);
-      done.store(true);
-    });
-    while (!done.load()) {
+    return WithWorkerInRead(input, report, [] {
       if (g_stop_request_for_test.exchange(0) == 1) {
         kill(getpid(), SIGSTOP);  // this thread takes it, so the worker sees a group-stop
       }
-    }
-    worker.join();
-    return code;
+    });
   });
   pid_t tid = 0;
   ASSERT_TRUE(ReadReport(report.fd[0], &tid, sizeof tid));
