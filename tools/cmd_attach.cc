@@ -204,6 +204,7 @@ int AttachCommand(int argc, char** argv, int first) {
       std::string error;
       bool retry = false;
       Result<int> result = MakeError("");
+      const auto stopped_at = std::chrono::steady_clock::now();
       {
         // Termination signals wait until the thread is released: killed between Stop and
         // Release, we would leave it to return to address 0 (remote_call.h).
@@ -221,11 +222,13 @@ int AttachCommand(int argc, char** argv, int first) {
         result = LoadShim(thread.get(), functions.value(), shim_there.value());
         thread->Release();
       }
+      const double stopped_ms = std::chrono::duration<double, std::milli>(
+                                    std::chrono::steady_clock::now() - stopped_at).count();
       if (!copy.empty()) unlink(copy.c_str());  // mapped now, or never: either way not needed
       if (!result.ok()) return Fail(kCmd, result.error());
       if (result.value() < 0) return Fail(kCmd, AttachFailure(result.value()));
-      printf("attached to %d through thread %d (in %s): %d call sites now lead to leaktrack\n",
-             pid, t.tid, t.call.c_str(), result.value());
+      printf("attached to %d through thread %d (in %s, stopped %.1f ms): %d call sites now "
+             "lead to leaktrack\n", pid, t.tid, t.call.c_str(), stopped_ms, result.value());
       if (t.sees_eintr) printf("  that thread's %s returned EINTR once\n", t.call.c_str());
       printf("  allocations from now on are profiled; dump with: leaktrack dump %d\n", pid);
       return kExitOk;

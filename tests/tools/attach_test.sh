@@ -43,7 +43,7 @@ exec 3> "$W/in"  # opened after the program, which opens its end first
 wait_ready "$W/ready2"
 sleep 0.2
 "$LEAKTRACK" attach "$q" > "$W/attach2.out" 2>&1 || fail "attach: $(cat "$W/attach2.out")"
-grep -q "through thread $q (in read)" "$W/attach2.out" || fail "attach said: $(cat "$W/attach2.out")"
+grep -q "through thread $q (in read, stopped" "$W/attach2.out" || fail "attach said: $(cat "$W/attach2.out")"
 sleep 1
 "$LEAKTRACK" dump "$q" -o "$W/b.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
 kill -0 "$q" 2> /dev/null || fail "the busy program died: $(cat "$W/busy.out")"
