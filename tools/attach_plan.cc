@@ -136,23 +136,26 @@ Status FindIn(const TargetProcess& target, const MappedFile& mapped,
   return Status();
 }
 
-// What a waiting thread's call means for a stop: 1 restarted after it, 2 EINTR once, 0 unsafe.
-int StopSafety(long nr, unsigned long long futex_op) {
+// What stopping a thread in a call does to it.
+enum class StopEffect { kUnsafe, kRestarts, kSeesEintr };
+
+StopEffect EffectOfStop(long nr, unsigned long long futex_op) {
   switch (nr) {
     case SYS_read: case SYS_readv: case SYS_pread64: case SYS_preadv: case SYS_preadv2:
     case SYS_recvfrom: case SYS_recvmsg: case SYS_accept: case SYS_accept4:
     case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
     case SYS_nanosleep: case SYS_clock_nanosleep: case SYS_wait4: case SYS_waitid:
     case SYS_pause: case SYS_rt_sigsuspend: case SYS_msgrcv:
-      return 1;
+      return StopEffect::kRestarts;
     case SYS_futex:
       // pthread_cond_wait, sem_wait and pthread_join wait with FUTEX_WAIT_BITSET after releasing
       // their mutex; a contended mutex (glibc's arena lock, jemalloc's) waits with FUTEX_WAIT.
-      return (futex_op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET ? 1 : 0;
+      return (futex_op & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET ? StopEffect::kRestarts
+                                                               : StopEffect::kUnsafe;
     case SYS_epoll_wait: case SYS_epoll_pwait: case SYS_epoll_pwait2: case SYS_rt_sigtimedwait:
-      return 2;
+      return StopEffect::kSeesEintr;
     default:
-      return 0;
+      return StopEffect::kUnsafe;
   }
 }
 
@@ -180,11 +183,9 @@ std::string CallName(long nr) {
 
 }  // namespace
 
-Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target) {
+Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const std::string& maps) {
   const std::string pid = std::to_string(target.pid);
-  Result<std::string> maps = ReadWholeFile("/proc/" + pid + "/maps");
-  if (!maps.ok()) return MakeError("cannot read /proc/" + pid + "/maps: " + maps.error());
-  const std::map<std::string, MappedFile> files = GlibcMappings(maps.value());
+  const std::map<std::string, MappedFile> files = GlibcMappings(maps);
   const auto libc = files.find("libc");
   if (libc == files.end()) return MakeError("process " + pid + " has no glibc loaded");
   LoaderFunctions f;
@@ -192,13 +193,11 @@ Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target) {
                                            {"dlerror", &f.dlerror},
                                            {"__errno_location", &f.errno_location}});
   if (!s.ok()) return MakeError(s.error());
-  f.library = libc->second.path;
   const auto libdl = files.find("libdl");
   if (f.dlopen == 0 && libdl != files.end()) {  // glibc before 2.34
     s = FindIn(target, libdl->second,
                {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym}, {"dlerror", &f.dlerror}});
     if (!s.ok()) return MakeError(s.error());
-    f.library = libdl->second.path;
   }
   if (f.dlopen == 0 || f.dlsym == 0 || f.dlerror == 0 || f.errno_location == 0)
     return MakeError("process " + pid + " has no dlopen loaded (glibc before 2.34 keeps it in "
@@ -228,10 +227,11 @@ std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
         others["stopped"]++;
         continue;
       }
-      const int safety = StopSafety(nr, args[1]);
-      StoppableThread t{static_cast<pid_t>(atoi(e->d_name)), nr, CallName(nr), safety == 2};
-      if (safety == 1) restarting.push_back(t);
-      else if (safety == 2) interrupted.push_back(t);
+      const StopEffect effect = EffectOfStop(nr, args[1]);
+      StoppableThread t{static_cast<pid_t>(atoi(e->d_name)), nr, CallName(nr),
+                        effect == StopEffect::kSeesEintr};
+      if (effect == StopEffect::kRestarts) restarting.push_back(t);
+      else if (effect == StopEffect::kSeesEintr) interrupted.push_back(t);
       else others["in " + (nr == SYS_futex ? std::string("a mutex wait") : t.call)]++;
     }
     closedir(dir);

@@ -22,14 +22,13 @@ struct LoaderFunctions {
   uint64_t dlsym = 0;
   uint64_t dlerror = 0;
   uint64_t errno_location = 0;  // __errno_location: to give the thread its errno back
-  std::string library;          // where dlopen was found, as the process maps it
 };
 
 // Finds them in the process's libc.so.6 (glibc 2.34 and later hold dlopen there) or, before
 // that, its libc and libdl.so.2, from the files' dynamic symbols and the load addresses in
-// /proc/PID/maps. An error names what is missing (no glibc, or an old one without libdl
-// loaded).
-Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target);
+// `maps` (the text of its /proc/PID/maps). An error names what is missing (no glibc, or an old
+// one without libdl loaded, or a file we cannot reach as the process mapped it).
+Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const std::string& maps);
 
 // A thread waiting in a system call entered outside the allocator's and the loader's locks.
 struct StoppableThread {

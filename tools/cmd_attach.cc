@@ -58,25 +58,31 @@ const char kHelp[] =
 
 constexpr int kRtldNow = 2;  // <dlfcn.h>'s RTLD_NOW, as the process's glibc takes it
 
+// A file removed when this goes out of scope, unless its path is empty.
+struct RemovedAtExit {
+  std::string path;
+  ~RemovedAtExit() {
+    if (!path.empty()) unlink(path.c_str());
+  }
+};
+
 // The shim's path as the process sees it. For a process under another root, a copy in its /tmp
-// (*copy = the copy's path here, to remove once loaded).
+// (copy->path = the copy's path here: mapped once loaded, it is not needed after the attach).
 Result<std::string> ShimForProcess(const TargetProcess& target, const std::string& shim,
-                                   std::string* copy) {
+                                   RemovedAtExit* copy) {
   if (target.root.empty()) return shim;
   const std::string inside = "/tmp/libleaktrack.so.attach." + std::to_string(getpid());
   Result<std::string> bytes = ReadWholeFile(shim);
   if (!bytes.ok()) return MakeError(bytes.error());
-  *copy = target.root + inside;
-  const int fd = open(copy->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const std::string here = target.root + inside;
+  const int fd = open(here.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return MakeError("cannot copy the shim into the process's /tmp: " +
                                std::string(strerror(errno)));
+  copy->path = here;
   const std::string& data = bytes.value();
   const bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
   close(fd);
-  if (!ok) {
-    unlink(copy->c_str());
-    return MakeError("cannot copy the shim into the process's /tmp");
-  }
+  if (!ok) return MakeError("cannot copy the shim into the process's /tmp");
   return inside;
 }
 
@@ -190,9 +196,9 @@ int AttachCommand(int argc, char** argv, int first) {
     return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
                           "/leaktrack or in its ../lib; reinstall leaktrack");
   const TargetProcess target = InspectTarget(pid);
-  Result<LoaderFunctions> functions = FindLoaderFunctions(target);
+  Result<LoaderFunctions> functions = FindLoaderFunctions(target, maps.value());
   if (!functions.ok()) return Fail(kCmd, functions.error());
-  std::string copy;
+  RemovedAtExit copy;
   Result<std::string> shim_there = ShimForProcess(target, shim, &copy);
   if (!shim_there.ok()) return Fail(kCmd, shim_there.error());
 
@@ -216,7 +222,6 @@ int AttachCommand(int argc, char** argv, int first) {
             last_refusal = error;
             continue;
           }
-          if (!copy.empty()) unlink(copy.c_str());
           return Fail(kCmd, error);
         }
         result = LoadShim(thread.get(), functions.value(), shim_there.value());
@@ -224,7 +229,6 @@ int AttachCommand(int argc, char** argv, int first) {
       }
       const double stopped_ms = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - stopped_at).count();
-      if (!copy.empty()) unlink(copy.c_str());  // mapped now, or never: either way not needed
       if (!result.ok()) return Fail(kCmd, result.error());
       if (result.value() < 0) return Fail(kCmd, AttachFailure(result.value()));
       printf("attached to %d through thread %d (in %s, stopped %.1f ms): %d call sites now "
@@ -236,9 +240,10 @@ int AttachCommand(int argc, char** argv, int first) {
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!copy.empty()) unlink(copy.c_str());
-  std::string message = "no thread of " + request.pid_arg + " waited where it can be stopped safely in " +
-            (value.empty() ? std::string("10") : value) + " s (" + seen + ")";
+  char waited[32];
+  snprintf(waited, sizeof(waited), "%g s", timeout);
+  std::string message = "no thread of " + request.pid_arg +
+                        " waited where it can be stopped safely in " + waited + " (" + seen + ")";
   if (!last_refusal.empty()) message += "; last refusal: " + last_refusal;
   return Fail(kCmd, message, kExitTimeout);
 }
