@@ -3,13 +3,16 @@
 #
 # The story: a service's memory climbs; we take a heap snapshot after a few requests and another
 # after a burst of 500; `go tool pprof -top -base` names the connection buffers that were never
-# released; the --fixed build makes the same diff flat.
+# released; the --fixed build makes the same diff flat. Then the case without a restart: the
+# leaky service started without leaktrack, already leaking, and `leaktrack attach` to it
+# (skipped where ptrace is not allowed: not root with Yama's ptrace_scope above 0).
 #
 # Usage: examples/run_demo.sh BUILD_DIR
 #   BUILD_DIR must hold libleaktrack.so, leaktrack (the CLI) and examples/cron_service.
 #   Output goes to $LEAKTRACK_DEMO_OUT (default ./demo-out): for each of leaky/ and fixed/,
 #   heap.0.pb.gz, heap.1.pb.gz, leaked.0.txt/leaked.1.txt (the service's own GET /debug/leaked),
-#   top.txt (the diff shown) and service.log. tests/demo/demo_test.sh checks those files.
+#   top.txt (the diff shown) and service.log; attached/ the same for the attach leg.
+#   tests/demo/demo_test.sh checks those files.
 # Without the CLI (BUILD_DIR/leaktrack missing), or with LEAKTRACK_DEMO_RAW=1, it falls back to
 # LD_PRELOAD + kill -USR2 and shows the raw dumps by source line (-lines): go tool pprof finds
 # file:line in the DWARF but no C++ function names.
@@ -40,6 +43,7 @@ if [[ $hard_fds != unlimited ]] && ((hard_fds < 2 * (FIRST + BURST) + 64)); then
       "$((2 * (FIRST + BURST) + 64)) fds; raise it (as root: ulimit -Hn 4096) and rerun"
 fi
 USE_CLI=1
+ATTACH=0
 TOP_FLAGS=(-top)
 if [[ ! -x $CLI || ${LEAKTRACK_DEMO_RAW:-0} == 1 ]]; then
   USE_CLI=0
@@ -78,11 +82,15 @@ trap 'exit 130' INT TERM
 say() { printf '%s\n' "$*"; }
 cmd() { printf '    $ %s\n' "$*"; }
 
-# start_service DIR [service args...]: starts it under leaktrack and sets service_pid and port.
+# start_service DIR [service args...]: starts it under leaktrack (without, when ATTACH=1) and sets
+# service_pid and port.
 start_service() {
   local dir=$1; shift
   mkdir -p "$dir/raw"
-  if ((USE_CLI)); then
+  if ((ATTACH)); then
+    cmd "$(rel "$SERVICE") --port 0 $*   # no leaktrack"
+    LEAKTRACK_DIR=$dir/raw "$SERVICE" --port 0 "$@" >"$dir/service.log" 2>&1 &
+  elif ((USE_CLI)); then
     cmd "$(rel "$CLI") run -- $(rel "$SERVICE") --port 0 $*"
     LEAKTRACK_DIR=$dir/raw "$CLI" run -- "$SERVICE" --port 0 "$@" >"$dir/service.log" 2>&1 &
   else
@@ -138,17 +146,30 @@ snapshot() {
 # field FILE KEY: a value from a leaked.N.txt file.
 field() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
 
-# hunt NAME [service args...]: the whole story for one build of the service.
+# hunt NAME [service args...]: the whole story for one build of the service. NAME "attached":
+# the leaky service, started without leaktrack and attached to once it leaks.
 hunt() {
   local name=$1; shift
   dir=$OUT/$name
   rm -rf "$dir"
   mkdir -p "$dir"
   say ""
-  say "== The ${name} service: cron_service${*:+ $*} =="
-  say "1. Start it under leaktrack (default sampling: one sample per 512 KiB allocated)."
-  start_service "$dir" "$@"
-  say "2. Send $FIRST requests, the way the article did, and take the first heap snapshot."
+  if ((ATTACH)); then
+    say "== The leaky service again, started without leaktrack: cron_service${*:+ $*} =="
+    say "1. It runs, and leaks, with no profiler: the case where restarting it would hide the leak."
+    start_service "$dir" "$@"
+    cmd "for i in \$(seq $FIRST); do curl -X POST -d '$JOBS' http://127.0.0.1:$port/v0/cron; done"
+    send "$FIRST"
+    say "2. Attach leaktrack to it (one thread stops for a few ms), send $FIRST more, take the first snapshot."
+    cmd "$(rel "$CLI") attach $service_pid"
+    "$CLI" attach "$service_pid" >"$dir/attach.txt" 2>&1 || { cat "$dir/attach.txt" >&2; die "attach failed"; }
+    say "    $(head -1 "$dir/attach.txt")"
+  else
+    say "== The ${name} service: cron_service${*:+ $*} =="
+    say "1. Start it under leaktrack (default sampling: one sample per 512 KiB allocated)."
+    start_service "$dir" "$@"
+    say "2. Send $FIRST requests, the way the article did, and take the first heap snapshot."
+  fi
   cmd "for i in \$(seq $FIRST); do curl -X POST -d '$JOBS' http://127.0.0.1:$port/v0/cron; done"
   send "$FIRST"
   truth "$dir" 0
@@ -165,7 +186,7 @@ hunt() {
   # Shown without the dump's comment lines (shim version, rate, counters) that pprof prints
   # between "Build ID:" and "Type:"; top.txt has them all.
   awk '/^Type:/ { body = 1 } /^(File|Build ID):/ || body { print "    " $0 }' "$dir/top.txt"
-  if [[ $name == leaky ]] && ((USE_CLI)); then
+  if [[ $name == leaky ]] && ((USE_CLI)) && ! ((ATTACH)); then
     say "5. And who allocates them?"
     cmd "go tool pprof -peek 'NewBuf(Writer|Reader)' -base heap.0.pb.gz heap.1.pb.gz"
     (cd "$dir" && go tool pprof -peek 'NewBuf(Writer|Reader)' -base heap.0.pb.gz heap.1.pb.gz) \
@@ -193,6 +214,18 @@ say "   The top lines are the connection buffers, allocated in NewBufWriter/NewB
 say "   Dial <- NewBackendClient <- CronHandler: a client per request that nobody closes."
 hunt fixed --fixed
 say "   With the one-line fix (client->Close()), the same $BURST requests leave nothing behind."
+if ((USE_CLI)); then
+  if [[ $(id -u) != 0 && $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0) != 0 ]]; then
+    say ""
+    say "== (Skipped: attaching to a running service needs root here, or ptrace_scope 0.) =="
+  else
+    ATTACH=1
+    hunt attached
+    ATTACH=0
+    say "   Attached while it ran: the same two buffer sites, without a restart. Only what was"
+    say "   allocated after the attach is in the profiles, which is what the diff compares."
+  fi
+fi
 
 leaky=$(rel "$OUT/leaky")
 say ""
@@ -203,5 +236,5 @@ cmd "go tool pprof -list 'NewBufWriter' -base heap.0.pb.gz heap.1.pb.gz  # the s
 cmd "go tool pprof -http=:8080 -base heap.0.pb.gz heap.1.pb.gz        # graphs and a flame graph"
 cmd "$(cd "$OUT/leaky" && rel "$CLI") growth heap.0.pb.gz heap.1.pb.gz      # leaktrack's own summary"
 say "On your own service:"
-cmd "$(rel "$CLI") run -- ./your_service --its --flags     # then, while it runs:"
+cmd "$(rel "$CLI") run -- ./your_service --its --flags     # or, already running: $(rel "$CLI") attach PID"
 cmd "$(rel "$CLI") dump PID -o heap.0.pb.gz   # ... load ...   $(rel "$CLI") dump PID -o heap.1.pb.gz"
