@@ -136,6 +136,28 @@ Status FindIn(const TargetProcess& target, const MappedFile& mapped,
   return Status();
 }
 
+// Stack the calls in a stopped thread may use: dlopen and leaktrack_attach() ran on a 16 KiB
+// thread stack in a test; four times that, for a margin.
+constexpr uint64_t kStackNeeded = 64 * 1024;
+
+// Bytes of stack below `sp`: down to the start of the mapping that holds it (a thread's stack;
+// its guard page is a mapping of its own), unlimited on the main thread's [stack], which grows.
+// 0 when no mapping holds it.
+uint64_t StackRoom(const std::string& maps, uint64_t sp) {
+  size_t pos = 0;
+  while (pos < maps.size()) {
+    size_t eol = maps.find('\n', pos);
+    if (eol == std::string::npos) eol = maps.size();
+    unsigned long long start, end;
+    if (sscanf(maps.c_str() + pos, "%llx-%llx", &start, &end) == 2 && sp >= start && sp < end) {
+      if (eol >= pos + 7 && maps.compare(eol - 7, 7, "[stack]") == 0) return UINT64_MAX;
+      return sp - start;
+    }
+    pos = eol + 1;
+  }
+  return 0;
+}
+
 // What stopping a thread in a call does to it.
 enum class StopEffect { kUnsafe, kRestarts, kSeesEintr };
 
@@ -207,6 +229,7 @@ Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const s
 
 std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  const Result<std::string> maps = ReadWholeFile("/proc/" + std::to_string(pid) + "/maps");
   std::vector<StoppableThread> restarting, interrupted;
   std::map<std::string, int> others;
   if (DIR* dir = opendir(task.c_str())) {
@@ -218,13 +241,19 @@ std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
         continue;
       }
       long nr = -1;
-      unsigned long long args[2] = {};
+      unsigned long long args[6] = {}, sp = 0;
       if (call.value().rfind("running", 0) == 0) {
         others["running"]++;
         continue;
       }
-      if (sscanf(call.value().c_str(), "%ld %llx %llx", &nr, &args[0], &args[1]) < 1 || nr < 0) {
+      if (sscanf(call.value().c_str(), "%ld %llx %llx %llx %llx %llx %llx %llx", &nr, &args[0],
+                 &args[1], &args[2], &args[3], &args[4], &args[5], &sp) < 8 || nr < 0) {
         others["stopped"]++;
+        continue;
+      }
+      // The calls run on the thread's own stack, below its stack pointer.
+      if (maps.ok() && StackRoom(maps.value(), sp) < kStackNeeded) {
+        others["on a small stack"]++;
         continue;
       }
       const StopEffect effect = EffectOfStop(nr, args[1]);

@@ -42,8 +42,9 @@ struct StoppableThread {
 // restarts after a stop (read, accept, poll, nanosleep, wait4, a condition-variable wait...),
 // then those in epoll_wait or sigtimedwait, which return EINTR once, as after `strace -p`.
 // Never a plain futex wait (a mutex, maybe malloc's own) or mmap/brk (malloc itself), nor a
-// running thread (it could be anywhere). *seen summarises what the others were doing, for the
-// message when none will do ("3 running, 8 in futex").
+// running thread (it could be anywhere), nor one with less than 64 KiB of stack below its
+// stack pointer (the calls run there). *seen summarises what the others were doing, for the
+// message when none will do ("3 running, 8 in a mutex wait").
 std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen);
 
 }  // namespace leaktrack

@@ -7,10 +7,11 @@
 #     returns the line written after the attach with errno as it was, and the dump names
 #     busy_leak (the caller of operator new[], which the shim now is). A plugin it loads after
 #     the attach (BIND_NOW: its GOT sealed in RELRO) is tracked too: plugin_leak in a later dump.
-#  3. Refusals: no such process (1), a program with no thread waiting anywhere safe (3).
-# usage: attach_test.sh LEAKTRACK SLEEPER BUSY PLUGIN
+#  3. Refusals: no such process (1), a program with no thread waiting anywhere safe (3): one
+#     spinning thread, or a thread in read() on a 32 KiB stack beside a spinning one.
+# usage: attach_test.sh LEAKTRACK SLEEPER BUSY PLUGIN SMALL_STACK
 set -u
-LEAKTRACK=$1 SLEEPER=$2 BUSY=$3 PLUGIN=$4
+LEAKTRACK=$1 SLEEPER=$2 BUSY=$3 PLUGIN=$4 SMALL_STACK=$5
 source "$(dirname "$0")/script_lib.sh"
 need_shim
 cd "$W"
@@ -73,4 +74,14 @@ rc=$?
 [ $rc = 3 ] && grep -q "1 running" "$W/busyloop" || fail "rc $rc: $(cat "$W/busyloop")"
 grep -q libleaktrack.so "/proc/$r/maps" && fail "the spinning process got the shim"
 grep -q "TracerPid:[[:space:]]*0" "/proc/$r/status" || fail "the spinning process stays traced"
+# Its only waiting thread has too little stack for dlopen to run on.
+mkfifo "$W/in3"
+"$SMALL_STACK" "$W/ready3" < "$W/in3" & s=$!
+PIDS+=($s)
+exec 4> "$W/in3"  # its read() then waits for data, not for a writer
+wait_ready "$W/ready3"
+"$LEAKTRACK" attach "$s" --timeout 0.3 > "$W/small" 2>&1
+rc=$?
+[ $rc = 3 ] && grep -q "1 on a small stack" "$W/small" || fail "rc $rc: $(cat "$W/small")"
+grep -q libleaktrack.so "/proc/$s/maps" && fail "the small-stack process got the shim"
 echo PASS
