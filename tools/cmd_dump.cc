@@ -218,7 +218,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   if (maps.value().find("/libleaktrack.so") == std::string::npos)
     return Fail(cmd, "process " + pid_arg +
                          " does not have libleaktrack.so loaded; refusing to signal it "
-                         "(start it with 'leaktrack run')");
+                         "(load it with 'leaktrack attach " + pid_arg +
+                         "', or start it with 'leaktrack run')");
 
   Result<std::map<std::string, std::string>> env = ReadEnviron(pid);
   if (!env.ok()) return Fail(cmd, env.error());
