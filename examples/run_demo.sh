@@ -5,7 +5,7 @@
 # after a burst of 500; `go tool pprof -top -base` names the connection buffers that were never
 # released; the --fixed build makes the same diff flat. Then the case without a restart: the
 # leaky service started without leaktrack, already leaking, and `leaktrack attach` to it
-# (skipped where ptrace is not allowed: not root with Yama's ptrace_scope above 0).
+# (skipped where ptrace is not allowed: no CAP_SYS_PTRACE, and Yama's ptrace_scope above 0).
 #
 # Usage: examples/run_demo.sh BUILD_DIR
 #   BUILD_DIR must hold libleaktrack.so, leaktrack (the CLI) and examples/cron_service.
@@ -215,9 +215,12 @@ say "   Dial <- NewBackendClient <- CronHandler: a client per request that nobod
 hunt fixed --fixed
 say "   With the one-line fix (client->Close()), the same $BURST requests leave nothing behind."
 if ((USE_CLI)); then
-  if [[ $(id -u) != 0 && $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0) != 0 ]]; then
+  # attach ptraces a process that is not its descendant: CAP_SYS_PTRACE, or Yama's scope 0.
+  caps=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  if ! (( (16#$caps >> 19) & 1 )) &&
+     [[ $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0) != 0 ]]; then
     say ""
-    say "== (Skipped: attaching to a running service needs root here, or ptrace_scope 0.) =="
+    say "== (Skipped: attaching to a running service needs CAP_SYS_PTRACE here, or ptrace_scope 0.) =="
   else
     ATTACH=1
     hunt attached

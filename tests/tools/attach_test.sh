@@ -14,6 +14,7 @@ set -u
 LEAKTRACK=$1 SLEEPER=$2 BUSY=$3 PLUGIN=$4 SMALL_STACK=$5
 source "$(dirname "$0")/script_lib.sh"
 need_shim
+need_ptrace
 cd "$W"
 if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
   echo "SKIP: /proc/PID/syscall is not readable here"; exit 77

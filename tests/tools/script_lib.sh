@@ -14,3 +14,14 @@ wait_ready() {
 # The shim that `leaktrack run` uses; skips the test (77) when it was not built.
 SHIM="$(dirname "$LEAKTRACK")/libleaktrack.so"
 need_shim() { [ -f "$SHIM" ] || { echo "SKIP: $SHIM not built"; exit 77; }; }
+# need_ptrace: skips the test (77) unless we may ptrace a process that is not our descendant
+# (what `leaktrack attach` does to its sibling target): CAP_SYS_PTRACE, or Yama's ptrace_scope
+# 0 (or no Yama). A container started without CAP_SYS_PTRACE has neither.
+can_ptrace() {
+  local caps scope
+  caps=$(awk '/^CapEff:/ {print $2}' /proc/self/status)
+  (( (16#$caps >> 19) & 1 )) && return 0
+  scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+  [ "$scope" = 0 ]
+}
+need_ptrace() { can_ptrace || { echo "SKIP: no right to ptrace other processes here"; exit 77; }; }
