@@ -16,46 +16,26 @@
 
 #include "symbolizer/elf_file.h"
 #include "symbolizer/gzip_io.h"
+#include "tools/process_maps.h"
 
 namespace leaktrack {
 namespace {
 
-// One file the process maps, with its lowest mapping: enough to place the whole file.
-struct MappedFile {
-  std::string path;
-  uint64_t start = 0;
-  uint64_t end = 0;
-  uint64_t offset = UINT64_MAX;
-  unsigned dev_major = 0, dev_minor = 0;
-  unsigned long long inode = 0;
-};
-
 std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-// The process's libc and libdl (by basename: "libc.so.6", or "libc-2.31.so" on old systems).
-std::map<std::string, MappedFile> GlibcMappings(const std::string& maps) {
-  std::map<std::string, MappedFile> files;
-  size_t pos = 0;
-  while (pos < maps.size()) {
-    size_t eol = maps.find('\n', pos);
-    if (eol == std::string::npos) eol = maps.size();
-    const std::string line = maps.substr(pos, eol - pos);
-    pos = eol + 1;
-    unsigned long long start, end, offset, inode;
-    unsigned major, minor;
-    int path_at = 0;
-    if (sscanf(line.c_str(), "%llx-%llx %*s %llx %x:%x %llu %n", &start, &end, &offset, &major,
-               &minor, &inode, &path_at) < 6 ||
-        path_at == 0 || line[path_at] != '/')
-      continue;
-    const std::string path = line.substr(path_at);
-    const std::string base = Basename(path);
+// The process's libc and libdl (by basename: "libc.so.6", or "libc-2.31.so" on old systems),
+// each by its lowest mapping: enough to place the whole file.
+std::map<std::string, MapsLine> GlibcMappings(const std::vector<MapsLine>& maps) {
+  std::map<std::string, MapsLine> files;
+  for (const MapsLine& m : maps) {
+    if (m.path.empty() || m.path[0] != '/') continue;
+    const std::string base = Basename(m.path);
     std::string key;
     if (base.rfind("libc.so", 0) == 0 || base.rfind("libc-", 0) == 0) key = "libc";
     if (base.rfind("libdl.so", 0) == 0 || base.rfind("libdl-", 0) == 0) key = "libdl";
     if (key.empty()) continue;
-    MappedFile& f = files[key];
-    if (offset < f.offset) f = {path, start, end, offset, major, minor, inode};
+    auto it = files.find(key);
+    if (it == files.end() || m.offset < it->second.offset) files[key] = m;
   }
   return files;
 }
@@ -94,7 +74,7 @@ uint64_t DynamicSymbol(Elf* elf, const char* name) {
 }
 
 // The run-time address of the file's symbols: where the process mapped file offset `mapped`.
-Result<uint64_t> LoadBias(const ElfFile& file, const MappedFile& mapped) {
+Result<uint64_t> LoadBias(const ElfFile& file, const MapsLine& mapped) {
   for (const LoadSegment& seg : file.load_segments()) {
     if (mapped.offset >= (seg.offset & ~4095ull) && mapped.offset < seg.offset + seg.filesz)
       return mapped.start - seg.vaddr + seg.offset - mapped.offset;
@@ -103,7 +83,7 @@ Result<uint64_t> LoadBias(const ElfFile& file, const MappedFile& mapped) {
 }
 
 // Looks up `names` in one mapped file; entries not found stay 0.
-Status FindIn(const TargetProcess& target, const MappedFile& mapped,
+Status FindIn(const TargetProcess& target, const MapsLine& mapped,
               const std::vector<std::pair<const char*, uint64_t*>>& names) {
   // The very file mapped (its map_files link needs CAP_SYS_ADMIN), else its path: /proc/PID/maps
   // gives it as seen from our root when we share the process's mounts (a chroot), else from
@@ -143,19 +123,10 @@ constexpr uint64_t kStackNeeded = 64 * 1024;
 // Bytes of stack below `sp`: down to the start of the mapping that holds it (a thread's stack;
 // its guard page is a mapping of its own), unlimited on the main thread's [stack], which grows.
 // 0 when no mapping holds it.
-uint64_t StackRoom(const std::string& maps, uint64_t sp) {
-  size_t pos = 0;
-  while (pos < maps.size()) {
-    size_t eol = maps.find('\n', pos);
-    if (eol == std::string::npos) eol = maps.size();
-    unsigned long long start, end;
-    if (sscanf(maps.c_str() + pos, "%llx-%llx", &start, &end) == 2 && sp >= start && sp < end) {
-      if (eol >= pos + 7 && maps.compare(eol - 7, 7, "[stack]") == 0) return UINT64_MAX;
-      return sp - start;
-    }
-    pos = eol + 1;
-  }
-  return 0;
+uint64_t StackRoom(const std::vector<MapsLine>& maps, uint64_t sp) {
+  const MapsLine* m = MappingAt(maps, sp);
+  if (m == nullptr) return 0;
+  return m->path == "[stack]" ? UINT64_MAX : sp - m->start;
 }
 
 // What stopping a thread in a call does to it.
@@ -207,7 +178,7 @@ std::string CallName(long nr) {
 
 Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const std::string& maps) {
   const std::string pid = std::to_string(target.pid);
-  const std::map<std::string, MappedFile> files = GlibcMappings(maps);
+  const std::map<std::string, MapsLine> files = GlibcMappings(ParseProcMaps(maps));
   const auto libc = files.find("libc");
   if (libc == files.end()) return MakeError("process " + pid + " has no glibc loaded");
   LoaderFunctions f;
@@ -229,7 +200,8 @@ Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const s
 
 std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
-  const Result<std::string> maps = ReadWholeFile("/proc/" + std::to_string(pid) + "/maps");
+  const Result<std::string> text = ReadWholeFile("/proc/" + std::to_string(pid) + "/maps");
+  const std::vector<MapsLine> maps = ParseProcMaps(text.ok() ? text.value() : "");
   std::vector<StoppableThread> restarting, interrupted;
   std::map<std::string, int> others;
   if (DIR* dir = opendir(task.c_str())) {
@@ -252,7 +224,7 @@ std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
         continue;
       }
       // The calls run on the thread's own stack, below its stack pointer.
-      if (maps.ok() && StackRoom(maps.value(), sp) < kStackNeeded) {
+      if (text.ok() && StackRoom(maps, sp) < kStackNeeded) {
         others["on a small stack"]++;
         continue;
       }

@@ -14,10 +14,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "symbolizer/gzip_io.h"
 #include "tools/cli.h"
+#include "tools/process_maps.h"
 
 namespace leaktrack {
 namespace {
@@ -44,11 +44,10 @@ std::string Hex(uint64_t v) {
 
 std::string Errno(const char* what, int e) { return std::string(what) + ": " + strerror(e); }
 
+// A /proc file's text, "" if unreadable.
 std::string ReadProcFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  Result<std::string> text = ReadWholeFile(path);
+  return text.ok() ? text.value() : "";
 }
 
 // The value after "<key>:" in a /proc status text, without leading blanks ("" if absent).
@@ -67,15 +66,10 @@ bool MaskHas(const std::string& hex_mask, int signo) {
 
 // The path of the mapping of `pid` that holds `addr` ("" if anonymous or not found).
 std::string MappingPath(pid_t pid, uint64_t addr) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    unsigned long long start = 0, end = 0;
-    int path_at = 0;
-    if (sscanf(line.c_str(), "%llx-%llx %*s %*s %*s %*s %n", &start, &end, &path_at) < 2) continue;
-    if (addr >= start && addr < end) return path_at > 0 ? line.substr(path_at) : "";
-  }
-  return "";
+  const std::vector<MapsLine> maps =
+      ParseProcMaps(ReadProcFile("/proc/" + std::to_string(pid) + "/maps"));
+  const MapsLine* m = MappingAt(maps, addr);
+  return m != nullptr ? m->path : "";
 }
 
 // A stop that ends the call: the signal a fault raises in the thread itself (si_code > 0 is

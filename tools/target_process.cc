@@ -18,6 +18,7 @@
 
 #include "symbolizer/gzip_io.h"
 #include "symbolizer/profile_rewriter.h"
+#include "tools/process_maps.h"
 
 namespace leaktrack {
 namespace {
@@ -200,32 +201,17 @@ std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& pro
   std::map<std::string, std::string> links;
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) return links;
-  struct Range {
-    uint64_t lo, hi;
-  };
-  std::vector<Range> files;  // file-backed lines (inode != 0)
-  std::istringstream lines(maps.value());
-  std::string line;
-  while (std::getline(lines, line)) {
-    uint64_t lo, hi, offset, inode;
-    char perms[8], dev[16];
-    if (sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %15s %" SCNu64, &lo, &hi,
-               perms, &offset, dev, &inode) == 6 &&
-        inode != 0)
-      files.push_back({lo, hi});
-  }
+  const std::vector<MapsLine> lines = ParseProcMaps(maps.value());
   for (const Mapping& m : profile.mapping) {
     const std::string path = MappedPath(profile.Str(m.filename));
     // Without a build ID to check, an address range reused since the dump could name another
     // file; the path is then the better guess.
     if (path.empty() || path[0] != '/' || m.build_id == 0 || links.count(path)) continue;
-    for (const Range& r : files) {
-      if (m.memory_start < r.lo || m.memory_start >= r.hi) continue;
-      char name[64];
-      snprintf(name, sizeof name, "/map_files/%" PRIx64 "-%" PRIx64, r.lo, r.hi);
-      links[path] = proc + name;
-      break;
-    }
+    const MapsLine* file = MappingAt(lines, m.memory_start);
+    if (file == nullptr || file->inode == 0) continue;  // file-backed lines only
+    char name[64];
+    snprintf(name, sizeof name, "/map_files/%" PRIx64 "-%" PRIx64, file->start, file->end);
+    links[path] = proc + name;
   }
   return links;
 }
