@@ -45,6 +45,18 @@ bool ReadDynamic(uintptr_t base, const ElfW(Dyn)* dyn, DynamicInfo* info) {
   return info->symtab != nullptr && info->strtab != nullptr;
 }
 
+// [*lo, *hi): the addresses the object's PT_LOAD segments span ([UINTPTR_MAX, 0) if none).
+void LoadRange(uintptr_t base, const ElfW(Phdr)* phdr, int phnum, uintptr_t* lo, uintptr_t* hi) {
+  *lo = UINTPTR_MAX;
+  *hi = 0;
+  for (int i = 0; i < phnum; i++) {
+    if (phdr[i].p_type != PT_LOAD) continue;
+    const uintptr_t start = base + phdr[i].p_vaddr;
+    if (start < *lo) *lo = start;
+    if (start + phdr[i].p_memsz > *hi) *hi = start + phdr[i].p_memsz;
+  }
+}
+
 // One object's pass: its load range (a lazy PLT stub points inside it), its RELRO pages, and
 // whether we opened them.
 class ObjectPatcher {
@@ -55,12 +67,10 @@ class ObjectPatcher {
       : base_(base), redirects_(redirects), count_(count), loader_locked_(loader_locked),
         counts_(counts) {
     const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    LoadRange(base, phdr, phnum, &lo_, &hi_);
     for (int i = 0; i < phnum; i++) {
       const ElfW(Phdr)& ph = phdr[i];
-      if (ph.p_type == PT_LOAD) {
-        if (base + ph.p_vaddr < lo_) lo_ = base + ph.p_vaddr;
-        if (base + ph.p_vaddr + ph.p_memsz > hi_) hi_ = base + ph.p_vaddr + ph.p_memsz;
-      } else if (ph.p_type == PT_GNU_RELRO) {
+      if (ph.p_type == PT_GNU_RELRO) {
         // As ld.so's _dl_protect_relro: both ends rounded down.
         relro_start_ = (base + ph.p_vaddr) & ~(page - 1);
         relro_end_ = (base + ph.p_vaddr + ph.p_memsz) & ~(page - 1);
@@ -154,21 +164,13 @@ struct PassArgs {
   GotPatchCounts counts;
 };
 
-bool Contains(uintptr_t base, const ElfW(Phdr)* phdr, int phnum, const void* p) {
-  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  for (int i = 0; i < phnum; i++) {
-    if (phdr[i].p_type == PT_LOAD && a >= base + phdr[i].p_vaddr &&
-        a < base + phdr[i].p_vaddr + phdr[i].p_memsz) {
-      return true;
-    }
-  }
-  return false;
-}
-
 int PatchOne(struct dl_phdr_info* info, size_t, void* arg) {
   PassArgs* pass = static_cast<PassArgs*>(arg);
   const uintptr_t base = info->dlpi_addr;
-  if (Contains(base, info->dlpi_phdr, info->dlpi_phnum, pass->skip)) return 0;
+  uintptr_t lo, hi;
+  LoadRange(base, info->dlpi_phdr, info->dlpi_phnum, &lo, &hi);
+  const uintptr_t skip = reinterpret_cast<uintptr_t>(pass->skip);
+  if (skip >= lo && skip < hi) return 0;
   if (base != 0 && (base == getauxval(AT_BASE) || base == getauxval(AT_SYSINFO_EHDR))) return 0;
   PatchObjectGot(base, info->dlpi_phdr, info->dlpi_phnum, pass->redirects, pass->count,
                  pass->loader_locked, &pass->counts);

@@ -33,7 +33,8 @@ std::string FindShim() {
   std::string dir = SelfDir();
   if (dir.empty()) return "";
   for (const char* rel : {"/libleaktrack.so", "/../lib/libleaktrack.so",
-                          "/../lib64/libleaktrack.so", "/../lib/x86_64-linux-gnu/libleaktrack.so"}) {
+                          "/../lib64/libleaktrack.so",
+                          "/../lib/x86_64-linux-gnu/libleaktrack.so"}) {
     std::string candidate = dir + rel;
     if (IsRegularFile(candidate)) {
       char resolved[PATH_MAX];
