@@ -7,6 +7,7 @@
 #include <link.h>
 #include <sched.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/auxv.h>
 
 #include <atomic>
@@ -21,6 +22,11 @@
 #include "unwind.h"
 
 extern "C" const char __ehdr_start;  // our own ELF header: the linker defines it
+
+// The settings the attach was given (attach.h), exported for `leaktrack dump` to read.
+extern "C" {
+__attribute__((visibility("default"))) char leaktrack_settings[leaktrack::kAttachSettingsSize];
+}
 
 namespace leaktrack {
 namespace {
@@ -40,6 +46,18 @@ const char* const kRedirectedNames[] = {
     "dlclose",
 };
 constexpr int kRedirectCount = sizeof(kRedirectedNames) / sizeof(kRedirectedNames[0]);
+
+// Copies a settings list (attach.h) into leaktrack_settings; false when it does not fit.
+bool KeepSettings(const char* settings) {
+  if (settings == nullptr) return true;
+  size_t end = 0;  // where the empty entry that ends the list is
+  while (settings[end] != '\0') {  // an entry: past it and its NUL
+    end += strnlen(settings + end, kAttachSettingsSize - end) + 1;
+    if (end >= kAttachSettingsSize) return false;
+  }
+  memcpy(leaktrack_settings, settings, end + 1);
+  return true;
+}
 
 // Written once, by Attach, before any slot leads to us.
 bool g_attached = false;
@@ -113,7 +131,8 @@ void RepatchAfterLoads() {
   g_repatching.store(false, std::memory_order_release);  // pairs with the exchange above
 }
 
-int Attach() {
+int Attach(const char* settings) {
+  if (!KeepSettings(settings)) return kAttachBadSettings;
   if (!EnsureRealResolved()) return kAttachProfilerOff;
   ResolveRealSignalFunctions();
   g_attached = true;
@@ -123,7 +142,9 @@ int Attach() {
     RawLog("attach: cannot find our own definitions; not attaching");
     return kAttachProfilerOff;
   }
-  // The constructor left the profiler inert: it starts now, from the environment.
+  // The constructor left the profiler inert: it starts now, from the settings and the
+  // environment.
+  g_profiler.config_overrides = leaktrack_settings;
   State inert = State::kInert;
   g_profiler.state.compare_exchange_strong(inert, State::kUninitialized, std::memory_order_acq_rel);
   if (!EnsureProfilerInit()) return kAttachProfilerOff;
@@ -157,14 +178,14 @@ bool LoadedLocally() {
 
 bool Attached() { return g_attached; }
 
-int AttachNow() {
+int AttachNow(const char* settings) {
   // One attach per process: a second call (a second `leaktrack attach` racing the first) gets
   // the first one's answer.
   static std::atomic<int> state{0};  // 0 = not yet, 1 = attaching, 2 = done
   int expected = 0;
   if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     const int saved_errno = errno;
-    g_attach_result = Attach();
+    g_attach_result = Attach(settings);
     errno = saved_errno;
     state.store(2, std::memory_order_release);
   }
@@ -175,8 +196,9 @@ int AttachNow() {
 }  // namespace leaktrack
 
 // The attach itself (attach.h): the number of call slots redirected, or an AttachResult.
-// `leaktrack attach` calls it in the process after its dlopen of the shim.
-extern "C" __attribute__((visibility("default"))) int leaktrack_attach(void) {
+// `leaktrack attach` calls it in the process after its dlopen of the shim; `settings` may be
+// null (the environment alone).
+extern "C" __attribute__((visibility("default"))) int leaktrack_attach(const char* settings) {
   if (!leaktrack::LoadedLocally()) return leaktrack::kAttachPreloaded;
-  return leaktrack::AttachNow();
+  return leaktrack::AttachNow(settings);
 }

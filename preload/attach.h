@@ -3,8 +3,8 @@
 // Loaded that way (RTLD_LOCAL, from a thread the CLI stopped with ptrace: tools/remote_call.h),
 // the shim interposes nothing, and its constructor leaves it so: a program that dlopens the shim
 // itself gets a passive library (TORTURE.md B2). The CLI then calls the exported
-// leaktrack_attach(), which starts the profiler as a preloaded shim's constructor would (its
-// configuration comes from the process's environment, so mostly the defaults) and rewrites the
+// leaktrack_attach(settings), which starts the profiler as a preloaded shim's constructor would
+// (configured by the process's environment, where `settings` do not say otherwise) and rewrites the
 // GOT slots of every loaded object that name one of our exported functions (got_patch.h), so
 // that their calls come to us from then on.
 //
@@ -31,16 +31,23 @@ enum AttachResult : int {
   kAttachProfilerOff = -2,      // LEAKTRACK_RATE=0, secure-execution mode, or no table memory
   kAttachOwnMalloc = -3,        // the executable defines malloc: its own calls cannot be rerouted
   kAttachNothingPatched = -4,   // no object has a GOT slot for malloc
+  kAttachBadSettings = -5,      // the settings do not fit in leaktrack_settings
 };
+
+// leaktrack_attach(settings) takes LEAKTRACK_* settings that win over the process's environment
+// (config.h, LoadConfig: "NAME=VALUE" entries, each ending in a NUL, the list in an empty one).
+// It keeps them in the exported array leaktrack_settings of this many bytes, where `leaktrack
+// dump` reads them (tools/attach_settings.h): the process's environment does not show them.
+constexpr int kAttachSettingsSize = 2048;
 
 // True when the shim was loaded with dlopen(RTLD_LOCAL) rather than preloaded: our names are not
 // in the global scope. Takes the loader lock (dlsym): start-up only.
 bool LoadedLocally();
 
-// What leaktrack_attach() does, once per process: starts the profiler and rewrites the GOT
-// slots. Returns the number of slots rewritten, or an AttachResult; a later call returns the
-// first one's answer.
-int AttachNow();
+// What leaktrack_attach() does, once per process: keeps the settings, starts the profiler and
+// rewrites the GOT slots. Returns the number of slots rewritten, or an AttachResult; a later call
+// returns the first one's answer (and its settings are ignored).
+int AttachNow(const char* settings);
 
 // True once the attach started the profiler. The lookups of "the next definition"
 // then use the global scope: ours is a dlopen'd object's, which ends at libc (interpose.cc).

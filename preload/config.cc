@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "raw_log.h"
 
@@ -66,6 +67,15 @@ bool CopyDir(const char* path, char (&out)[512]) {
   if (len == 0 || len >= sizeof(out) - kDumpNameRoom) return false;
   for (size_t i = 0; i <= len; ++i) out[i] = path[i];
   return true;
+}
+
+// The value of the setting `name`: from overrides when they list it, else from the environment.
+const char* Setting(const char* overrides, const char* name) {
+  const size_t length = strlen(name);
+  for (const char* e = overrides; e != nullptr && *e != '\0'; e += strlen(e) + 1) {
+    if (strncmp(e, name, length) == 0 && e[length] == '=') return e + length + 1;
+  }
+  return getenv(name);
 }
 
 }  // namespace
@@ -172,51 +182,53 @@ bool ParseBool(const char* text, bool* out) {
   return false;
 }
 
-void LoadConfigFromEnv(Config* c) {
+void LoadConfig(Config* c, const char* overrides) {
   const char* v;
   uint64_t n;
-  if ((v = getenv("LEAKTRACK_RATE")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_RATE")) != nullptr) {
     if (ParseSize(v, 0, 1ull << 40, &n)) c->rate = n;
     else RawLog("invalid LEAKTRACK_RATE=\"%s\" (want bytes, e.g. 524288 or 512K); using %lu", v,
                 static_cast<unsigned long>(c->rate));
   }
-  if ((v = getenv("LEAKTRACK_DEPTH")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_DEPTH")) != nullptr) {
     if (ParseSize(v, 1, kMaxDepth, &n)) c->depth = static_cast<int>(n);
     else RawLog("invalid LEAKTRACK_DEPTH=\"%s\" (want 1..%d); using %d", v, kMaxDepth, c->depth);
   }
-  if ((v = getenv("LEAKTRACK_SIGNAL")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_SIGNAL")) != nullptr) {
     int sig;
     if (ParseSignal(v, &sig)) c->signal = sig;
     else RawLog("invalid LEAKTRACK_SIGNAL=\"%s\" (want e.g. USR2, RTMIN+3 or 0); using %d", v,
                 c->signal);
   }
-  if ((v = getenv("LEAKTRACK_DIR")) != nullptr && !CopyDir(v, c->dir)) {
+  if ((v = Setting(overrides, "LEAKTRACK_DIR")) != nullptr && !CopyDir(v, c->dir)) {
     RawLog("invalid LEAKTRACK_DIR (empty or longer than %zu bytes); using the working directory",
            sizeof(c->dir) - kDumpNameRoom);
   }
   // An odd TMPDIR (relative, too long) leaves /tmp, silently: it is not ours to judge.
-  if ((v = getenv("TMPDIR")) != nullptr && v[0] == '/') (void)CopyDir(v, c->fallback_dir);
-  if ((v = getenv("LEAKTRACK_INTERVAL")) != nullptr) {
+  if ((v = Setting(overrides, "TMPDIR")) != nullptr && v[0] == '/') {
+    (void)CopyDir(v, c->fallback_dir);
+  }
+  if ((v = Setting(overrides, "LEAKTRACK_INTERVAL")) != nullptr) {
     uint64_t ms;
     if (ParseSeconds(v, &ms) && (ms == 0 || ms >= 10)) c->interval_ms = ms;
     else RawLog("invalid LEAKTRACK_INTERVAL=\"%s\" (want seconds >= 0.01, e.g. 30 or 0.5); off", v);
   }
-  if ((v = getenv("LEAKTRACK_AT_EXIT")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_AT_EXIT")) != nullptr) {
     bool b;
     if (ParseBool(v, &b)) c->at_exit = b;
     else RawLog("invalid LEAKTRACK_AT_EXIT=\"%s\" (want 1 or 0); using 0", v);
   }
-  if ((v = getenv("LEAKTRACK_FOLLOW_EXEC")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_FOLLOW_EXEC")) != nullptr) {
     bool b;
     if (ParseBool(v, &b)) c->follow_exec = b;
     else RawLog("invalid LEAKTRACK_FOLLOW_EXEC=\"%s\" (want 1 or 0); using 1", v);
   }
-  if ((v = getenv("LEAKTRACK_MAX_LIVE")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_MAX_LIVE")) != nullptr) {
     if (ParseSize(v, 1024, 1ull << 26, &n)) c->max_live = RoundUpPow2(n);
     else RawLog("invalid LEAKTRACK_MAX_LIVE=\"%s\" (want 1024..67108864); using %lu", v,
                 static_cast<unsigned long>(c->max_live));
   }
-  if ((v = getenv("LEAKTRACK_MAX_STACKS")) != nullptr) {
+  if ((v = Setting(overrides, "LEAKTRACK_MAX_STACKS")) != nullptr) {
     if (ParseSize(v, 256, 1ull << 19, &n)) c->max_stacks = RoundUpPow2(n);
     else RawLog("invalid LEAKTRACK_MAX_STACKS=\"%s\" (want 256..524288); using %lu", v,
                 static_cast<unsigned long>(c->max_stacks));

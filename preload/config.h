@@ -38,7 +38,10 @@ constexpr int kMaxDepth = 256;
 
 // Reads every LEAKTRACK_* variable through getenv (which does not allocate). Problems are logged
 // one line each; the default stays. Not signal-safe; call during initialisation only.
-void LoadConfigFromEnv(Config* config);
+// `overrides`, when not null, are settings that win over the environment's, as
+// `leaktrack attach --rate ...` gives them (a running process's environment is not ours to
+// change): "NAME=VALUE" entries, each ending in a NUL, the list ending in an empty one.
+void LoadConfig(Config* config, const char* overrides = nullptr);
 
 // Rounds v up to a power of two (v >= 1).
 uint64_t RoundUpPow2(uint64_t v);

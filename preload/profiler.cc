@@ -69,7 +69,7 @@ bool EnsureProfilerInit() {
   State result = State::kInert;
   // Secure-execution mode (setuid, file capabilities): never read the environment, never write.
   if (getauxval(AT_SECURE) == 0) {
-    LoadConfigFromEnv(&g_profiler.config);
+    LoadConfig(&g_profiler.config, g_profiler.config_overrides);
     LoadFaultInjectionFromEnv();
     if (Activate(&g_profiler)) result = State::kActive;
   }

@@ -45,6 +45,9 @@ struct Profiler {
   Stats stats;
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
   bool attached = false;  // loaded into a running process (attach.h): earlier blocks unseen
+  // Settings that win over the environment's (config.h, LoadConfig): those `leaktrack attach`
+  // gave. Null when preloaded.
+  const char* config_overrides = nullptr;
   // Called on every sample, outside the program's locks, when set (attach.h: redirects the
   // calls of objects loaded since). Relaxed: set once, before any call reaches the hooks.
   std::atomic<void (*)()> sample_hook{nullptr};

@@ -90,7 +90,7 @@ TEST(ConfigTest, LoadFromEnvKeepsDefaultsOnBadValues) {
   setenv("LEAKTRACK_MAX_LIVE", "5000", 1);
   setenv("LEAKTRACK_FOLLOW_EXEC", "maybe", 1);
   Config c;
-  LoadConfigFromEnv(&c);
+  LoadConfig(&c);
   EXPECT_TRUE(c.follow_exec);
   EXPECT_EQ(c.rate, 524288u);
   EXPECT_EQ(c.depth, 32);
@@ -100,9 +100,31 @@ TEST(ConfigTest, LoadFromEnvKeepsDefaultsOnBadValues) {
   unsetenv("LEAKTRACK_MAX_LIVE");
   setenv("LEAKTRACK_FOLLOW_EXEC", "0", 1);
   Config d;
-  LoadConfigFromEnv(&d);
+  LoadConfig(&d);
   EXPECT_FALSE(d.follow_exec);
   unsetenv("LEAKTRACK_FOLLOW_EXEC");
+}
+
+// `leaktrack attach --rate ...` settings win over the environment's; what they do not name comes
+// from the environment; a name is matched whole, not as a prefix.
+TEST(ConfigTest, OverridesWinOverTheEnvironment) {
+  setenv("LEAKTRACK_RATE", "4096", 1);
+  setenv("LEAKTRACK_DEPTH", "32", 1);
+  const char overrides[] = "LEAKTRACK_RATEX=7\0LEAKTRACK_RATE=1K\0LEAKTRACK_DIR=/srv/dumps\0";
+  Config c;
+  LoadConfig(&c, overrides);
+  EXPECT_EQ(c.rate, 1024u);
+  EXPECT_EQ(c.depth, 32);
+  EXPECT_STREQ(c.dir, "/srv/dumps");
+  // An empty list, and a bad value in the list: the environment's, then the default.
+  Config d;
+  LoadConfig(&d, "");
+  EXPECT_EQ(d.rate, 4096u);
+  Config e;
+  LoadConfig(&e, "LEAKTRACK_DEPTH=999\0");
+  EXPECT_EQ(e.depth, 64);
+  unsetenv("LEAKTRACK_RATE");
+  unsetenv("LEAKTRACK_DEPTH");
 }
 
 // Where dumps go when the working directory refuses them: an absolute $TMPDIR, else /tmp.
@@ -111,15 +133,15 @@ TEST(ConfigTest, FallbackDirIsAnAbsoluteTmpdirElseTmp) {
   const std::string keep = saved ? saved : "";
   setenv("TMPDIR", "/var/tmp/svc", 1);
   Config c;
-  LoadConfigFromEnv(&c);
+  LoadConfig(&c);
   EXPECT_STREQ(c.fallback_dir, "/var/tmp/svc");
   setenv("TMPDIR", "relative/tmp", 1);
   Config d;
-  LoadConfigFromEnv(&d);
+  LoadConfig(&d);
   EXPECT_STREQ(d.fallback_dir, "/tmp");
   unsetenv("TMPDIR");
   Config e;
-  LoadConfigFromEnv(&e);
+  LoadConfig(&e);
   EXPECT_STREQ(e.fallback_dir, "/tmp");
   EXPECT_STREQ(e.dir, "");
   if (saved) setenv("TMPDIR", keep.c_str(), 1);
