@@ -40,8 +40,8 @@ std::map<std::string, MapsLine> GlibcMappings(const std::vector<MapsLine>& maps)
   return files;
 }
 
-// The defined function `name` in the dynamic symbols of `elf`, preferring the default version
-// (dlopen@@GLIBC_2.34 over dlopen@GLIBC_2.2.5); 0 if absent.
+// The defined function or variable `name` in the dynamic symbols of `elf`, preferring the
+// default version (dlopen@@GLIBC_2.34 over dlopen@GLIBC_2.2.5); 0 if absent.
 uint64_t DynamicSymbol(Elf* elf, const char* name) {
   Elf_Scn* dynsym = nullptr;
   Elf_Scn* versym = nullptr;
@@ -59,7 +59,8 @@ uint64_t DynamicSymbol(Elf* elf, const char* name) {
   for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; ++i) {
     GElf_Sym sym;
     if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr || sym.st_shndx == SHN_UNDEF ||
-        sym.st_value == 0 || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+        sym.st_value == 0 ||
+        (GELF_ST_TYPE(sym.st_info) != STT_FUNC && GELF_ST_TYPE(sym.st_info) != STT_OBJECT))
       continue;
     const char* sym_name = elf_strptr(elf, sh.sh_link, sym.st_name);
     if (sym_name == nullptr || strcmp(sym_name, name) != 0) continue;
@@ -80,40 +81,6 @@ Result<uint64_t> LoadBias(const ElfFile& file, const MapsLine& mapped) {
       return mapped.start - seg.vaddr + seg.offset - mapped.offset;
   }
   return MakeError(file.path() + ": no segment holds the mapped offset");
-}
-
-// Looks up `names` in one mapped file; entries not found stay 0.
-Status FindIn(const TargetProcess& target, const MapsLine& mapped,
-              const std::vector<std::pair<const char*, uint64_t*>>& names) {
-  // The very file mapped (its map_files link needs CAP_SYS_ADMIN), else its path: /proc/PID/maps
-  // gives it as seen from our root when we share the process's mounts (a chroot), else from
-  // its own. Only a file with the mapping's device and inode will do: another libc's addresses
-  // would be called blind.
-  char link[96];
-  snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", target.pid,
-           static_cast<unsigned long long>(mapped.start),
-           static_cast<unsigned long long>(mapped.end));
-  std::string chosen;
-  for (const std::string& candidate : {std::string(link), target.Here(mapped.path), mapped.path}) {
-    struct stat st;
-    if (stat(candidate.c_str(), &st) == 0 && st.st_ino == mapped.inode &&
-        major(st.st_dev) == mapped.dev_major && minor(st.st_dev) == mapped.dev_minor) {
-      chosen = candidate;
-      break;
-    }
-  }
-  if (chosen.empty())
-    return MakeError("cannot reach " + mapped.path + " as process " + std::to_string(target.pid) +
-                     " mapped it (replaced since, or in a root we cannot see)");
-  Result<std::unique_ptr<ElfFile>> file = ElfFile::Open(chosen);
-  if (!file.ok()) return MakeError(file.error());
-  Result<uint64_t> bias = LoadBias(*file.value(), mapped);
-  if (!bias.ok()) return MakeError(bias.error());
-  for (const auto& [name, out] : names) {
-    const uint64_t value = DynamicSymbol(file.value()->elf(), name);
-    if (value != 0) *out = bias.value() + value;
-  }
-  return Status();
 }
 
 // Stack the calls in a stopped thread may use: dlopen and leaktrack_attach() ran on a 16 KiB
@@ -176,19 +143,52 @@ std::string CallName(long nr) {
 
 }  // namespace
 
+Status FindSymbols(const TargetProcess& target, const MapsLine& mapped,
+                   const std::vector<std::pair<const char*, uint64_t*>>& names) {
+  // The very file mapped (its map_files link needs CAP_SYS_ADMIN), else its path: /proc/PID/maps
+  // gives it as seen from our root when we share the process's mounts (a chroot), else from
+  // its own. Only a file with the mapping's device and inode will do: another libc's addresses
+  // would be called blind.
+  char link[96];
+  snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", target.pid,
+           static_cast<unsigned long long>(mapped.start),
+           static_cast<unsigned long long>(mapped.end));
+  std::string chosen;
+  for (const std::string& candidate : {std::string(link), target.Here(mapped.path), mapped.path}) {
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && st.st_ino == mapped.inode &&
+        major(st.st_dev) == mapped.dev_major && minor(st.st_dev) == mapped.dev_minor) {
+      chosen = candidate;
+      break;
+    }
+  }
+  if (chosen.empty())
+    return MakeError("cannot reach " + mapped.path + " as process " + std::to_string(target.pid) +
+                     " mapped it (replaced since, or in a root we cannot see)");
+  Result<std::unique_ptr<ElfFile>> file = ElfFile::Open(chosen);
+  if (!file.ok()) return MakeError(file.error());
+  Result<uint64_t> bias = LoadBias(*file.value(), mapped);
+  if (!bias.ok()) return MakeError(bias.error());
+  for (const auto& [name, out] : names) {
+    const uint64_t value = DynamicSymbol(file.value()->elf(), name);
+    if (value != 0) *out = bias.value() + value;
+  }
+  return Status();
+}
+
 Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const std::string& maps) {
   const std::string pid = std::to_string(target.pid);
   const std::map<std::string, MapsLine> files = GlibcMappings(ParseProcMaps(maps));
   const auto libc = files.find("libc");
   if (libc == files.end()) return MakeError("process " + pid + " has no glibc loaded");
   LoaderFunctions f;
-  Status s = FindIn(target, libc->second, {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym},
+  Status s = FindSymbols(target, libc->second, {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym},
                                            {"dlerror", &f.dlerror},
                                            {"__errno_location", &f.errno_location}});
   if (!s.ok()) return MakeError(s.error());
   const auto libdl = files.find("libdl");
   if (f.dlopen == 0 && libdl != files.end()) {  // glibc before 2.34
-    s = FindIn(target, libdl->second,
+    s = FindSymbols(target, libdl->second,
                {{"dlopen", &f.dlopen}, {"dlsym", &f.dlsym}, {"dlerror", &f.dlerror}});
     if (!s.ok()) return MakeError(s.error());
   }

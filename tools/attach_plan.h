@@ -9,9 +9,11 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "symbolizer/result.h"
+#include "tools/process_maps.h"
 #include "tools/target_process.h"
 
 namespace leaktrack {
@@ -29,6 +31,13 @@ struct LoaderFunctions {
 // `maps` (the text of its /proc/PID/maps). An error names what is missing (no glibc, or an old
 // one without libdl loaded, or a file we cannot reach as the process mapped it).
 Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const std::string& maps);
+
+// Looks up dynamic symbols (functions or variables) of the file the process mapped at `mapped`
+// (its lowest mapping will do), as addresses in the process; entries not found stay 0. Only the
+// very file mapped is read (same device and inode), through /proc/PID/map_files, the process's
+// root or ours; an error says when none of them is that file.
+Status FindSymbols(const TargetProcess& target, const MapsLine& mapped,
+                   const std::vector<std::pair<const char*, uint64_t*>>& names);
 
 // A thread waiting in a system call entered outside the allocator's and the loader's locks.
 struct StoppableThread {

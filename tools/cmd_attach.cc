@@ -30,6 +30,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/remote_call.h"
+#include "tools/shim_settings.h"
 #include "tools/shim_target.h"
 #include "tools/target_process.h"
 
@@ -37,7 +38,8 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack attach PID [--timeout S]\n"
+    "usage: leaktrack attach PID [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG]\n"
+    "                            [--timeout S]\n"
     "\n"
     "Loads the leaktrack shim into running process PID, which is then profiled as if started\n"
     "with 'leaktrack run': dump it with 'leaktrack dump PID' or 'leaktrack watch PID'. Only\n"
@@ -45,10 +47,17 @@ const char kHelp[] =
     "\n"
     "One thread of PID that waits in a system call (read, poll, accept, a sleep, a condition\n"
     "variable) is stopped for the few milliseconds dlopen takes; the others keep running. A\n"
-    "thread in epoll_wait or sigtimedwait sees one EINTR, as after 'strace -p'. The shim uses\n"
-    "the LEAKTRACK_* variables PID was started with, else the defaults; it stays until PID\n"
-    "exits. Code PID loads later (dlopen) is tracked from the shim's next sample on.\n"
+    "thread in epoll_wait or sigtimedwait sees one EINTR, as after 'strace -p'. The shim stays\n"
+    "until PID exits. Code PID loads later (dlopen) is tracked from the shim's next sample on.\n"
     "\n"
+    "The options are those of 'leaktrack run'; they win over the LEAKTRACK_* variables PID was\n"
+    "started with, if any (else the defaults hold). 'dump' and 'watch' find them in PID.\n"
+    "  --rate N      mean sampling interval in bytes (LEAKTRACK_RATE; 1 = every allocation)\n"
+    "  --dir D       directory for dumps, as PID sees it (LEAKTRACK_DIR; default: PID's working\n"
+    "                directory, else its /tmp); it must exist and be writable for PID\n"
+    "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
+    "  --at-exit     dump once more when PID exits (LEAKTRACK_AT_EXIT=1)\n"
+    "  --signal SIG  dump signal, e.g. USR2 (default), USR1, RTMIN+3, 0 = none (LEAKTRACK_SIGNAL)\n"
     "  --timeout S   wait up to S seconds for a thread to wait in such a call (default 10)\n"
     "\n"
     "Needs ptrace rights over PID: root, or its owner where /proc/sys/kernel/yama/ptrace_scope\n"
@@ -86,6 +95,27 @@ Result<std::string> ShimForProcess(const TargetProcess& target, const std::strin
   return inside;
 }
 
+// The directory --dir names, as the process will see it: an absolute path in its root, or one
+// relative to our working directory when it shares our root. It must exist, and the process must
+// be able to write there (DumpDirProblem); the shim takes up to 447 bytes (preload/config.cc).
+Result<std::string> DumpDirForProcess(const TargetProcess& target, const std::string& dir) {
+  std::string there = dir;
+  if (target.root.empty()) {
+    char resolved[PATH_MAX];
+    if (realpath(dir.c_str(), resolved) == nullptr)
+      return MakeError("--dir " + dir + ": " + strerror(errno));
+    there = resolved;
+  } else if (dir[0] != '/') {
+    return MakeError("--dir " + dir + ": give the path the process sees, from its root: it "
+                     "runs under another root (" + target.root + ")");
+  }
+  if (std::string problem = DumpDirProblem(target, target.Here(there)); !problem.empty())
+    return MakeError("--dir " + dir + ": " + problem + " for process " +
+                     std::to_string(target.pid));
+  if (there.size() > 447) return MakeError("--dir " + dir + ": longer than 447 bytes");
+  return there;
+}
+
 // Reads a NUL-terminated string of at most 512 bytes from the process, in small pieces so that
 // none crosses from its page into an unmapped one.
 std::string ReadString(RemoteThread* thread, uint64_t addr) {
@@ -112,12 +142,14 @@ std::string AttachFailure(int result) {
     case kAttachOwnMalloc:
       return "the program defines malloc itself: its own calls cannot be redirected";
     case kAttachNothingPatched: return "no loaded object calls malloc through its GOT";
+    case kAttachBadSettings: return "the settings are too long for the shim";
     default: return "unexpected answer " + std::to_string(result) + " from the shim";
   }
 }
 
 // Steps 4 and on, in a stopped thread. Returns leaktrack_attach()'s answer.
-Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std::string& shim) {
+Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std::string& shim,
+                     const std::string& settings) {
   std::string error;
   uint64_t errno_addr = 0;
   int saved_errno = 0;
@@ -127,8 +159,9 @@ Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std:
   const uint64_t path = thread->PushBytes(shim.c_str(), shim.size() + 1);
   const char kAttachFn[] = "leaktrack_attach";
   const uint64_t name = thread->PushBytes(kAttachFn, sizeof(kAttachFn));
+  const uint64_t block = thread->PushBytes(settings.data(), settings.size());
   uint64_t handle = 0, attach_fn = 0, result = 0;
-  if (path == 0 || name == 0) return MakeError("cannot write to the thread's stack");
+  if (path == 0 || name == 0 || block == 0) return MakeError("cannot write to the thread's stack");
   if (!thread->Call(fn.dlopen, {path, kRtldNow}, &handle, &error))
     return MakeError("dlopen in the process failed: " + error);
   if (handle == 0) {
@@ -140,7 +173,7 @@ Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std:
     return MakeError("the process could not load " + shim + ": " + why);
   }
   if (!thread->Call(fn.dlsym, {handle, name}, &attach_fn, &error) || attach_fn == 0 ||
-      !thread->Call(attach_fn, {}, &result, &error))
+      !thread->Call(attach_fn, {block}, &result, &error))
     return MakeError("the shim loaded but does not answer: " + error);
   thread->Write(errno_addr, &saved_errno, sizeof(saved_errno));
   return static_cast<int>(static_cast<int32_t>(result));
@@ -156,11 +189,18 @@ int AttachCommand(int argc, char** argv, int first) {
   }
   DumpRequest request;  // for ParseDumpPid
   double timeout = 10;
-  std::string value;
+  std::string value, dir;
+  ShimSettings settings;
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
-    if (args.Option("--timeout", &value, &missing)) {
+    std::string error;
+    if (ReadSettingOption(&args, &settings, &error)) {
+      if (!error.empty()) return Fail(kCmd, error, kExitUsage);
+    } else if (args.Option("--dir", &value, &missing)) {
+      if (missing || value.empty()) return Fail(kCmd, "--dir needs a directory", kExitUsage);
+      dir = value;
+    } else if (args.Option("--timeout", &value, &missing)) {
       if (missing || !ParseSeconds(value, &timeout))
         return Fail(kCmd, "--timeout needs a number of seconds", kExitUsage);
     } else if (args.Peek()[0] == '-') {
@@ -183,6 +223,9 @@ int AttachCommand(int argc, char** argv, int first) {
   }
   if (maps.value().find("/libleaktrack.so") != std::string::npos) {
     printf("process %d is profiled already: dump it with 'leaktrack dump %d'\n", pid, pid);
+    if (!settings.empty() || !dir.empty())
+      fprintf(stderr, "leaktrack attach: its settings stay as they are; the options given "
+                      "here are not applied\n");
     return kExitOk;
   }
   char exe[PATH_MAX];
@@ -196,6 +239,11 @@ int AttachCommand(int argc, char** argv, int first) {
     return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
                           "/leaktrack or in its ../lib; reinstall leaktrack");
   const TargetProcess target = InspectTarget(pid);
+  if (!dir.empty()) {
+    Result<std::string> there = DumpDirForProcess(target, dir);
+    if (!there.ok()) return Fail(kCmd, there.error());
+    settings["LEAKTRACK_DIR"] = there.value();
+  }
   Result<LoaderFunctions> functions = FindLoaderFunctions(target, maps.value());
   if (!functions.ok()) return Fail(kCmd, functions.error());
   RemovedAtExit copy;
@@ -224,7 +272,8 @@ int AttachCommand(int argc, char** argv, int first) {
           }
           return Fail(kCmd, error);
         }
-        result = LoadShim(thread.get(), functions.value(), shim_there.value());
+        result = LoadShim(thread.get(), functions.value(), shim_there.value(),
+                          EncodeSettings(settings));
         thread->Release();
       }
       const double stopped_ms = std::chrono::duration<double, std::milli>(
@@ -234,6 +283,8 @@ int AttachCommand(int argc, char** argv, int first) {
       printf("attached to %d through thread %d (in %s, stopped %.1f ms): %d call sites now "
              "lead to leaktrack\n", pid, t.tid, t.call.c_str(), stopped_ms, result.value());
       if (t.sees_eintr) printf("  that thread's %s returned EINTR once\n", t.call.c_str());
+      for (const auto& [name, setting] : settings)
+        printf("  %s=%s\n", name.c_str(), setting.c_str());
       printf("  allocations from now on are profiled; dump with: leaktrack dump %d\n", pid);
       return kExitOk;
     }

@@ -36,6 +36,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/profile_view.h"
+#include "tools/shim_settings.h"
 #include "tools/target_process.h"
 
 namespace leaktrack {
@@ -62,28 +63,6 @@ const char kHelp[] =
     "\n"
     "Refuses a PID that does not exist or does not have libleaktrack.so loaded.\n"
     "Exit codes: 0 written, 1 failure or refused, 2 usage error, 3 no dump before timeout.\n";
-
-// Reads the LEAKTRACK_* variables and TMPDIR of /proc/PID/environ into a name -> value lookup.
-Result<std::map<std::string, std::string>> ReadEnviron(pid_t pid) {
-  std::string path = "/proc/" + std::to_string(pid) + "/environ";
-  Result<std::string> data = ReadWholeFile(path);
-  if (!data.ok()) return MakeError("cannot read the environment of " + std::to_string(pid) +
-                                   " (" + data.error() + ")");
-  std::map<std::string, std::string> env;
-  size_t start = 0;
-  const std::string& s = data.value();
-  while (start < s.size()) {
-    size_t end = s.find('\0', start);
-    if (end == std::string::npos) end = s.size();
-    std::string entry = s.substr(start, end - start);
-    size_t eq = entry.find('=');
-    if (eq != std::string::npos &&
-        (entry.rfind("LEAKTRACK_", 0) == 0 || entry.rfind("TMPDIR=", 0) == 0))
-      env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    start = end + 1;
-  }
-  return env;
-}
 
 // The dumps of `pid` (as the process calls itself) present in `dirs`, as (sequence, dir).
 std::set<std::pair<uint64_t, std::string>> ListDumps(const std::vector<std::string>& dirs,
@@ -221,13 +200,15 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
                          "(load it with 'leaktrack attach " + pid_arg +
                          "', or start it with 'leaktrack run')");
 
-  Result<std::map<std::string, std::string>> env = ReadEnviron(pid);
+  const TargetProcess target = InspectTarget(pid);
+  std::string warning;
+  Result<ShimSettings> env = ReadShimSettings(target, maps.value(), &warning);
   if (!env.ok()) return Fail(cmd, env.error());
+  if (!warning.empty()) fprintf(stderr, "leaktrack %s: %s\n", cmd.c_str(), warning.c_str());
   int signo = SIGUSR2;
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
-  const TargetProcess target = InspectTarget(pid);
   const std::vector<std::string> dirs = DumpDirs(target, env.value());
   if (dirs[0].empty()) return Fail(cmd, "cannot find the dump directory of process " + pid_arg);
   std::vector<std::string> problems;

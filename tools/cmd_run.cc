@@ -16,6 +16,7 @@
 
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/shim_settings.h"
 #include "tools/shim_target.h"
 
 namespace leaktrack {
@@ -73,16 +74,12 @@ int RunCommand(int argc, char** argv, int first) {
   }
   ArgReader args(argc, argv, first);
   std::string value;
-  std::vector<std::pair<std::string, std::string>> env;
+  ShimSettings env;
   while (!args.done() && strcmp(args.Peek(), "--") != 0) {
     bool missing = false;
-    uint64_t n;
-    double seconds;
-    int signo;
-    if (args.Option("--rate", &value, &missing)) {
-      if (missing || !ParseUint(value, &n))
-        return Fail(kCmd, "--rate needs a non-negative number of bytes", kExitUsage);
-      env.emplace_back("LEAKTRACK_RATE", value);
+    std::string error;
+    if (ReadSettingOption(&args, &env, &error)) {
+      if (!error.empty()) return Fail(kCmd, error, kExitUsage);
     } else if (args.Option("--dir", &value, &missing)) {
       if (missing) return Fail(kCmd, "--dir needs a directory", kExitUsage);
       char resolved[PATH_MAX];
@@ -92,19 +89,9 @@ int RunCommand(int argc, char** argv, int first) {
         return Fail(kCmd, "--dir " + value + ": not an existing directory");
       if (access(resolved, W_OK) != 0)
         return Fail(kCmd, "--dir " + value + ": not writable");
-      env.emplace_back("LEAKTRACK_DIR", resolved);
-    } else if (args.Option("--interval", &value, &missing)) {
-      if (missing || !ParseSeconds(value, &seconds))
-        return Fail(kCmd, "--interval needs a number of seconds", kExitUsage);
-      env.emplace_back("LEAKTRACK_INTERVAL", value);
+      env["LEAKTRACK_DIR"] = resolved;
     } else if (args.Flag("--no-follow-exec")) {
-      env.emplace_back("LEAKTRACK_FOLLOW_EXEC", "0");
-    } else if (args.Flag("--at-exit")) {
-      env.emplace_back("LEAKTRACK_AT_EXIT", "1");
-    } else if (args.Option("--signal", &value, &missing)) {
-      if (missing || !ParseSignal(value, &signo))
-        return Fail(kCmd, "--signal needs USR1, USR2, RTMIN+N, a number or 0", kExitUsage);
-      env.emplace_back("LEAKTRACK_SIGNAL", value);
+      env["LEAKTRACK_FOLLOW_EXEC"] = "0";
     } else {
       return Fail(kCmd, std::string("unknown option ") + args.Peek() + " (CMD goes after --)",
                   kExitUsage);

@@ -2,12 +2,15 @@
 # `leaktrack attach`: programs started without the shim are profiled from the attach on.
 #  1. The sleeper, waiting in nanosleep: attach, two dumps, and the growth between them is
 #     sleeper_leak's; a second attach says it is profiled already.
-#  2. A program hammering malloc/new/realloc on four threads with cross-thread frees, its main
+#  2. Options: attach --rate --dir --interval win over the sleeper's LEAKTRACK_* environment;
+#     dump (which cannot see them in /proc/PID/environ) finds them in the process and waits in
+#     the right directory; the profile has the rate asked for. Bad options touch nothing.
+#  3. A program hammering malloc/new/realloc on four threads with cross-thread frees, its main
 #     thread in read(): attached mid-flight, it runs on without a corrupted block, its read()
 #     returns the line written after the attach with errno as it was, and the dump names
 #     busy_leak (the caller of operator new[], which the shim now is). A plugin it loads after
 #     the attach (BIND_NOW: its GOT sealed in RELRO) is tracked too: plugin_leak in a later dump.
-#  3. Refusals: no such process (1), a program with no thread waiting anywhere safe (3): one
+#  4. Refusals: no such process (1), a program with no thread waiting anywhere safe (3): one
 #     spinning thread, or a thread in read() on a 32 KiB stack beside a spinning one.
 # usage: attach_test.sh LEAKTRACK SLEEPER BUSY PLUGIN SMALL_STACK
 set -u
@@ -37,7 +40,33 @@ sed -n 6p "$W/diff" | grep -q sleeper_leak || fail "diff: $(cat "$W/diff")"
 grep -q "profiled already" "$W/again" || fail "second attach said: $(cat "$W/again")"
 kill -0 "$p" 2> /dev/null || fail "the sleeper died"
 
-# 2. Attached while four threads allocate; its main thread waits in read() on a FIFO.
+# 2. Options win over the environment; dump finds them in the process.
+mkdir "$W/envdir" "$W/optdir"
+LEAKTRACK_RATE=4096 LEAKTRACK_DIR="$W/envdir" "$SLEEPER" "$W/ready_opt" & o=$!
+PIDS+=($o)
+wait_ready "$W/ready_opt"
+"$LEAKTRACK" attach "$o" --rate 1x > "$W/bad" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "^leaktrack attach: --rate needs" "$W/bad" || fail "rc $rc: $(cat "$W/bad")"
+"$LEAKTRACK" attach "$o" --dir "$W/missing" > "$W/bad" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "^leaktrack attach: --dir $W/missing: " "$W/bad" ||
+  fail "rc $rc: $(cat "$W/bad")"
+grep -q libleaktrack.so "/proc/$o/maps" && fail "a refused attach loaded the shim"
+"$LEAKTRACK" attach "$o" --rate 1024 --dir "$W/optdir" --interval 30 > "$W/attach_opt" 2>&1 ||
+  fail "attach with options: $(cat "$W/attach_opt")"
+grep -q "^  LEAKTRACK_RATE=1024$" "$W/attach_opt" || fail "attach said: $(cat "$W/attach_opt")"
+"$LEAKTRACK" dump "$o" --raw -o "$W/o.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+ls "$W/optdir" | grep -q "^leaktrack\.$o\.0\.pb\.gz$" || fail "optdir: $(ls "$W/optdir")"
+[ -z "$(ls "$W/envdir")" ] || fail "a dump went to the environment's directory: $(ls "$W/envdir")"
+gzip -dc "$W/o.pb.gz" | grep -aq "rate=1024" || fail "the profile does not say rate=1024"
+# The interval thread (LEAKTRACK_INTERVAL=30) exists only because of the option.
+grep -lq leaktrack-dump /proc/"$o"/task/*/comm || fail "no interval thread in $o"
+"$LEAKTRACK" attach "$o" --rate 1 > "$W/again_opt" 2> "$W/again_err" ||
+  fail "second attach: $(cat "$W/again_opt" "$W/again_err")"
+grep -q "not applied" "$W/again_err" || fail "second attach said: $(cat "$W/again_err")"
+
+# 3. Attached while four threads allocate; its main thread waits in read() on a FIFO.
 mkfifo "$W/in"
 LEAKTRACK_RATE=65536 "$BUSY" "$W/ready2" < "$W/in" > "$W/busy.out" 2>&1 & q=$!
 PIDS+=($q)
@@ -62,7 +91,7 @@ status=$?
 "$LEAKTRACK" top "$W/b.pb.gz" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
 sed -n 5p "$W/top" | grep -q busy_leak || fail "top: $(cat "$W/top")"
 
-# 3. Refusals.
+# 4. Refusals.
 "$LEAKTRACK" attach 999999999 > "$W/none" 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q "no process 999999999" "$W/none" || fail "rc $rc: $(cat "$W/none")"

@@ -1,0 +1,137 @@
+// See shim_settings.h.
+#include "tools/shim_settings.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "preload/attach.h"
+#include "symbolizer/gzip_io.h"
+#include "tools/attach_plan.h"
+#include "tools/process_maps.h"
+
+namespace leaktrack {
+namespace {
+
+// The process's lowest mapping of the shim, or nullptr.
+const MapsLine* ShimMapping(const std::vector<MapsLine>& maps) {
+  const MapsLine* lowest = nullptr;
+  for (const MapsLine& m : maps) {
+    if (m.path.find("/libleaktrack.so") == std::string::npos) continue;
+    if (lowest == nullptr || m.offset < lowest->offset) lowest = &m;
+  }
+  return lowest;
+}
+
+// The shim's leaktrack_settings in the process; empty for a shim from before it existed.
+Result<ShimSettings> ReadAttachSettings(const TargetProcess& target, const std::string& maps) {
+  const std::vector<MapsLine> lines = ParseProcMaps(maps);
+  const MapsLine* shim = ShimMapping(lines);
+  if (shim == nullptr) return ShimSettings();
+  uint64_t address = 0;
+  if (Status s = FindSymbols(target, *shim, {{"leaktrack_settings", &address}}); !s.ok())
+    return MakeError(s.error());
+  if (address == 0) return ShimSettings();
+  const std::string mem = "/proc/" + std::to_string(target.pid) + "/mem";
+  const int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError("cannot open " + mem + ": " + strerror(errno));
+  std::string block(kAttachSettingsSize, '\0');
+  const ssize_t n = pread(fd, block.data(), block.size(), static_cast<off_t>(address));
+  const int error = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(block.size()))
+    return MakeError("cannot read " + mem + ": " + (n < 0 ? strerror(error) : "short read"));
+  return DecodeSettings(block);
+}
+
+// The non-empty entries of a list of NUL-ended strings.
+std::vector<std::string> Entries(const std::string& block) {
+  std::vector<std::string> entries;
+  size_t start = 0;
+  while (start < block.size()) {
+    size_t end = block.find('\0', start);
+    if (end == std::string::npos) end = block.size();
+    if (end > start) entries.push_back(block.substr(start, end - start));
+    start = end + 1;
+  }
+  return entries;
+}
+
+// True when an environment has the shim in LD_PRELOAD. A shim that took itself out for the
+// programs it runs (LEAKTRACK_FOLLOW_EXEC=0) did so in its own copy: the environment the kernel
+// shows keeps the entry.
+bool PreloadsShim(const std::string& environ) {
+  for (const std::string& entry : Entries(environ))
+    if (entry.rfind("LD_PRELOAD=", 0) == 0 && entry.find("libleaktrack") != std::string::npos)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error) {
+  std::string value;
+  bool missing = false;
+  uint64_t n;
+  double seconds;
+  int signo;
+  if (args->Option("--rate", &value, &missing)) {
+    if (missing || !ParseUint(value, &n)) *error = "--rate needs a non-negative number of bytes";
+    else (*settings)["LEAKTRACK_RATE"] = value;
+  } else if (args->Option("--interval", &value, &missing)) {
+    if (missing || !ParseSeconds(value, &seconds)) *error = "--interval needs a number of seconds";
+    else (*settings)["LEAKTRACK_INTERVAL"] = value;
+  } else if (args->Flag("--at-exit")) {
+    (*settings)["LEAKTRACK_AT_EXIT"] = "1";
+  } else if (args->Option("--signal", &value, &missing)) {
+    if (missing || !ParseSignal(value, &signo))
+      *error = "--signal needs USR1, USR2, RTMIN+N, a number or 0";
+    else (*settings)["LEAKTRACK_SIGNAL"] = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string EncodeSettings(const ShimSettings& settings) {
+  std::string block;
+  for (const auto& [name, value] : settings) {
+    block += name + "=" + value;
+    block += '\0';
+  }
+  block += '\0';
+  return block;
+}
+
+ShimSettings DecodeSettings(const std::string& block) {
+  ShimSettings settings;
+  for (const std::string& entry : Entries(block)) {
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos &&
+        (entry.rfind("LEAKTRACK_", 0) == 0 || entry.rfind("TMPDIR=", 0) == 0))
+      settings[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return settings;
+}
+
+Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::string& maps,
+                                      std::string* warning) {
+  const std::string pid = std::to_string(target.pid);
+  Result<std::string> environ = ReadWholeFile("/proc/" + pid + "/environ");
+  if (!environ.ok())
+    return MakeError("cannot read the environment of " + pid + " (" + environ.error() + ")");
+  ShimSettings settings = DecodeSettings(environ.value());
+  if (PreloadsShim(environ.value())) return settings;  // nothing was attached: that is all
+  Result<ShimSettings> attached = ReadAttachSettings(target, maps);
+  if (!attached.ok()) {
+    *warning = "cannot read the settings process " + pid + " was attached with (" +
+               attached.error() + "); using its environment's";
+    return settings;
+  }
+  for (const auto& [name, value] : attached.value()) settings[name] = value;
+  return settings;
+}
+
+}  // namespace leaktrack

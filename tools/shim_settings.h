@@ -1,0 +1,48 @@
+// The LEAKTRACK_* settings of a profiled process, as the CLI gives them and reads them back.
+//
+// `run` gives them in the environment it execs; `attach` cannot change a running process's
+// environment, so it hands them to leaktrack_attach(), which keeps them in the shim's exported
+// array leaktrack_settings (preload/attach.h). `dump` and `watch` need them too (the dump
+// directory, the signal, the interval): they read the environment from /proc/PID/environ and
+// the attach's settings, which win, from the process's memory.
+#ifndef LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
+#define LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "symbolizer/result.h"
+#include "tools/cli.h"
+#include "tools/target_process.h"
+
+namespace leaktrack {
+
+// Name -> value, e.g. "LEAKTRACK_RATE" -> "64K".
+using ShimSettings = std::map<std::string, std::string>;
+
+// Reads one of the options `run` and `attach` share, if the next argument is one: --rate N,
+// --interval S, --at-exit, --signal SIG, each into the setting it stands for. Returns false when
+// the argument is none of them. A bad value sets *error (a usage error) and returns true.
+bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error);
+
+// The list leaktrack_attach() takes: "NAME=VALUE" entries, each ending in a NUL, and an empty
+// entry after the last.
+std::string EncodeSettings(const ShimSettings& settings);
+
+// The LEAKTRACK_* (and TMPDIR) entries of a list of NUL-ended "NAME=VALUE" strings, such as
+// /proc/PID/environ or leaktrack_settings (whose unused rest is all NULs); empty ones are skipped.
+ShimSettings DecodeSettings(const std::string& block);
+
+// The settings the shim in the process works with: its environment, overridden by those it was
+// attached with. `maps` is the process's /proc/PID/maps text. A process started with the shim in
+// LD_PRELOAD has its environment only. Reading an attach's settings needs ptrace rights over the
+// process (root, or its owner where Yama allows): without them, *warning says so, and the
+// environment is what is returned. Fails only when the environment cannot be read.
+Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::string& maps,
+                                      std::string* warning);
+
+}  // namespace leaktrack
+
+#endif  // LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
