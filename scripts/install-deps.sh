@@ -9,15 +9,16 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libjemalloc-dev libjemalloc2 libgoogle-perftools-dev
   golang-go protobuf-compiler clang
-  curl binutils elfutils procps gdb python3 libc6-dbg
+  curl binutils elfutils procps gdb python3 libc6-dbg libdebuginfod1
 )
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(heaptrack redis-server redis-tools valgrind linux-perf libtcmalloc-minimal4) ;;
     # make test: the real services, rustc for the Rust end-to-end test, xz-utils to read
-    # Debian 11's package index (e2e.old_glibc).
+    # Debian 11's package index (e2e.old_glibc), a debuginfod server (tools_debuginfod).
     --services) packages+=(redis-server redis-tools nginx-light memcached wrk python3
-                           libpython3.11-testsuite libmimalloc-dev libcap2-bin rustc xz-utils) ;;
+                           libpython3.11-testsuite libmimalloc-dev libcap2-bin rustc xz-utils
+                           debuginfod) ;;
     *) echo "install-deps: unknown option $arg (want --bench, --services)" >&2; exit 2 ;;
   esac
 done

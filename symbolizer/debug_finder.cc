@@ -6,8 +6,8 @@
 namespace leaktrack {
 
 DebugFinder::DebugFinder(std::vector<std::string> debug_dirs, std::string system_dir,
-                         std::string sysroot)
-    : dirs_(std::move(debug_dirs)), sysroot_(std::move(sysroot)) {
+                         std::string sysroot, DebuginfodClient* debuginfod)
+    : dirs_(std::move(debug_dirs)), sysroot_(std::move(sysroot)), debuginfod_(debuginfod) {
   if (system_dir.empty()) return;
   if (!sysroot_.empty()) dirs_.push_back(sysroot_ + system_dir);
   dirs_.push_back(std::move(system_dir));
@@ -22,7 +22,7 @@ std::unique_ptr<ElfFile> DebugFinder::TryCandidate(const std::string& path,
   return std::move(f).value();
 }
 
-std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id) const {
+std::unique_ptr<ElfFile> DebugFinder::FindInDirs(const std::string& id) const {
   if (id.size() <= 2) return nullptr;
   for (const std::string& dir : dirs_) {
     std::string path = dir + "/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
@@ -31,8 +31,32 @@ std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id) const
   return nullptr;
 }
 
+std::unique_ptr<ElfFile> DebugFinder::FetchFromDebuginfod(const std::string& id) const {
+  debuginfod_error_.clear();
+  if (debuginfod_ == nullptr || id.size() <= 2) return nullptr;
+  Result<std::string> path = debuginfod_->FindDebuginfo(id);
+  if (!path.ok()) {
+    debuginfod_error_ = path.error();
+    return nullptr;
+  }
+  if (auto f = TryCandidate(path.value(), id)) return f;
+  debuginfod_error_ = path.value() + " holds no DWARF for build ID " + id;
+  return nullptr;
+}
+
+std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id) const {
+  if (auto f = FindInDirs(id)) return f;
+  return FetchFromDebuginfod(id);
+}
+
 std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path) const {
-  if (auto f = FindByBuildId(binary.build_id())) return f;
+  if (auto f = FindInDirs(binary.build_id())) return f;
+  if (auto f = FindByDebuglink(binary, path)) return f;
+  return FetchFromDebuginfod(binary.build_id());
+}
+
+std::unique_ptr<ElfFile> DebugFinder::FindByDebuglink(const ElfFile& binary,
+                                                      const std::string& path) const {
   const std::string& link = binary.debuglink();
   if (link.empty()) return nullptr;
   std::string bindir = path.substr(0, path.rfind('/') + 1);

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "symbolizer/demangle.h"
+#include "symbolizer/runtime_frames.h"
 
 namespace leaktrack {
 namespace {
@@ -63,6 +64,19 @@ class FunctionTable {
   std::unordered_map<int64_t, int64_t> short_names_;  // source name -> name string index
 };
 
+// What to tell about a module whose stripped code left addresses without a name.
+std::string NoDebugInfo(const std::string& path, const std::string& build_id, size_t unnamed,
+                        size_t total, const Module& module, const SymbolCache& cache) {
+  std::string line = path + ": " + std::to_string(unnamed) + " of " + std::to_string(total) +
+                     " addresses have no name: it has no debug info";
+  if (!build_id.empty()) line += ", and none was found for build ID " + build_id;
+  if (!module.debuginfod_error().empty())
+    return line + " (debuginfod: " + module.debuginfod_error() + ")";
+  if (cache.asks_debuginfod()) return line;
+  return line + " (install its debug symbols, as Debian's -dbgsym packages, or set "
+                "DEBUGINFOD_URLS to fetch them)";
+}
+
 }  // namespace
 
 std::string MappedPath(const std::string& filename) {
@@ -75,6 +89,7 @@ std::string MappedPath(const std::string& filename) {
 
 SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
   SymbolizeReport report;
+  if (!cache->debuginfod_problem().empty()) report.warnings.push_back(cache->debuginfod_problem());
   std::map<uint64_t, std::vector<size_t>> by_mapping;  // mapping id -> location indexes
   for (size_t i = 0; i < profile->location.size(); ++i) {
     const Location& l = profile->location[i];
@@ -102,11 +117,15 @@ SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
       continue;
     }
     bool any_name = false, any_file = false, any_line = false, any_dwarf = false;
+    size_t unnamed = 0;
     for (size_t index : locations) {
       Location& loc = profile->location[index];
       const ResolvedAddress& r =
           module.value()->Resolve(m.memory_start, m.file_offset, loc.address);
-      if (r.frames.empty()) continue;
+      if (r.frames.empty()) {
+        ++unnamed;
+        continue;
+      }
       ++report.locations_symbolized;
       any_name = true;
       any_dwarf |= r.from_dwarf;
@@ -119,6 +138,11 @@ SymbolizeReport SymbolizeProfile(Profile* profile, SymbolCache* cache) {
         loc.line.push_back(line);
       }
     }
+    // Not for the C and C++ runtimes (stripped on Debian, debug packages rarely installed):
+    // their frames at the allocating end are trimmed, and the program's own are what is hunted.
+    if (unnamed > 0 && !module.value()->has_dwarf() && !IsRuntimeObject(path))
+      report.warnings.push_back(NoDebugInfo(path, profile->Str(m.build_id), unnamed,
+                                            locations.size(), *module.value(), *cache));
     // pprof's meaning of the flags: this kind of information was found for the mapping.
     m.has_functions = any_name;
     m.has_filenames = any_file;

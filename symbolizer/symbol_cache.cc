@@ -20,6 +20,8 @@ Result<std::unique_ptr<Module>> Module::Open(const std::string& file, const std:
   } else if ((m->debug_ = finder.Find(*m->binary_, path))) {
     dwarf_elf = m->debug_->elf();
     m->debug_path_ = m->debug_->path();
+  } else {
+    m->debuginfod_error_ = finder.debuginfod_error();
   }
   if (dwarf_elf) m->dwarf_ = DwarfLines::Open(dwarf_elf);
   m->symbols_ = SymbolTable(m->binary_->elf());
@@ -67,7 +69,8 @@ const ResolvedAddress& Module::Resolve(uint64_t memory_start, uint64_t file_offs
 
 SymbolCache::SymbolCache(std::vector<std::string> debug_dirs, BinarySource source)
     : source_(std::move(source)),
-      finder_(std::move(debug_dirs), "/usr/lib/debug", source_.sysroot) {}
+      debuginfod_(DebuginfodClient::FromEnvironment(&debuginfod_problem_)),
+      finder_(std::move(debug_dirs), "/usr/lib/debug", source_.sysroot, debuginfod_.get()) {}
 
 Result<Module*> SymbolCache::Get(const std::string& path, const std::string& build_id) {
   auto key = std::make_pair(path, build_id);
@@ -92,6 +95,8 @@ Result<Module*> SymbolCache::Get(const std::string& path, const std::string& bui
   if (module == nullptr) {
     if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id))
       module = Module::FromDebugFile(std::move(debug));
+    else if (!finder_.debuginfod_error().empty())
+      error += " (debuginfod: " + finder_.debuginfod_error() + ")";
   }
   if (module == nullptr) {
     failures_[key] = error;

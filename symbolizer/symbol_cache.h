@@ -47,12 +47,15 @@ class Module {
 
   bool has_dwarf() const { return dwarf_ != nullptr; }
   const std::string& debug_file() const { return debug_path_; }
+  // Why the debuginfod servers had no debug file for it, when they were asked; else "".
+  const std::string& debuginfod_error() const { return debuginfod_error_; }
 
  private:
   Module() = default;
   std::unique_ptr<ElfFile> binary_;
   std::unique_ptr<ElfFile> debug_;  // null when DWARF is in the binary or absent
   std::string debug_path_;
+  std::string debuginfod_error_;
   std::unique_ptr<DwarfLines> dwarf_;
   SymbolTable symbols_;        // binary .symtab, else debug file .symtab, else .dynsym
   std::unordered_map<uint64_t, ResolvedAddress> cache_;  // by file address
@@ -72,6 +75,8 @@ struct BinarySource {
 
 class SymbolCache {
  public:
+  // Debug files are also fetched from the servers of DEBUGINFOD_URLS, when it is set
+  // (debuginfod_client.h).
   explicit SymbolCache(std::vector<std::string> debug_dirs, BinarySource source = {});
 
   // The module for (path, build_id), opened on first use from, in order: the mapped file,
@@ -81,8 +86,14 @@ class SymbolCache {
   // sysroot + path.
   Result<Module*> Get(const std::string& path, const std::string& build_id);
 
+  // Why DEBUGINFOD_URLS is set but no server can be asked (libdebuginfod missing); else "".
+  const std::string& debuginfod_problem() const { return debuginfod_problem_; }
+  bool asks_debuginfod() const { return debuginfod_ != nullptr; }
+
  private:
   BinarySource source_;
+  std::string debuginfod_problem_;
+  std::unique_ptr<DebuginfodClient> debuginfod_;  // before finder_, which points to it
   DebugFinder finder_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Module>> modules_;
   std::map<std::pair<std::string, std::string>, std::string> failures_;
