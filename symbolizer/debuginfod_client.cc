@@ -24,6 +24,9 @@ std::unique_ptr<DebuginfodClient> DebuginfodClient::FromEnvironment(std::string*
   why->clear();
   const char* urls = getenv("DEBUGINFOD_URLS");
   if (urls == nullptr || urls[0] == '\0') return nullptr;
+  // libdebuginfod waits up to 90 s for a server that does not answer, per file: a dump taken
+  // during an incident must not hang for minutes on a firewalled host. The user's value wins.
+  setenv("DEBUGINFOD_TIMEOUT", "10", /*overwrite=*/0);
   void* library = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) {
     *why = std::string("DEBUGINFOD_URLS is set, but libdebuginfod cannot be loaded (") +

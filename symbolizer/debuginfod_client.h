@@ -5,7 +5,8 @@
 // build ID instead. libdebuginfod (Debian: libdebuginfod1) is loaded with dlopen, and only when
 // DEBUGINFOD_URLS is set: leaktrack neither links it nor needs it otherwise. It keeps what it
 // fetched in its cache (DEBUGINFOD_CACHE_PATH, else ~/.cache/debuginfod_client), where later
-// lookups find it without the network; its timeouts are its own (DEBUGINFOD_TIMEOUT).
+// lookups find it without the network. A server that does not answer is given up after
+// DEBUGINFOD_TIMEOUT seconds: 10 unless set (libdebuginfod's own default is 90, per file).
 // Not thread-safe: one client per SymbolCache.
 #ifndef LEAKTRACK_SYMBOLIZER_DEBUGINFOD_CLIENT_H_
 #define LEAKTRACK_SYMBOLIZER_DEBUGINFOD_CLIENT_H_
