@@ -37,7 +37,7 @@ enum AttachResult : int {
 // leaktrack_attach(settings) takes LEAKTRACK_* settings that win over the process's environment
 // (config.h, LoadConfig: "NAME=VALUE" entries, each ending in a NUL, the list in an empty one).
 // It keeps them in the exported array leaktrack_settings of this many bytes, where `leaktrack
-// dump` reads them (tools/attach_settings.h): the process's environment does not show them.
+// dump` reads them (tools/shim_settings.h): the process's environment does not show them.
 constexpr int kAttachSettingsSize = 2048;
 
 // True when the shim was loaded with dlopen(RTLD_LOCAL) rather than preloaded: our names are not

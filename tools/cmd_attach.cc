@@ -52,7 +52,8 @@ const char kHelp[] =
     "\n"
     "The options are those of 'leaktrack run'; they win over the LEAKTRACK_* variables PID was\n"
     "started with, if any (else the defaults hold). 'dump' and 'watch' find them in PID.\n"
-    "  --rate N      mean sampling interval in bytes (LEAKTRACK_RATE; 1 = every allocation)\n"
+    "  --rate N      mean bytes between samples, K/M/G allowed (LEAKTRACK_RATE; 1 = every\n"
+    "                allocation)\n"
     "  --dir D       directory for dumps, as PID sees it (LEAKTRACK_DIR; default: PID's working\n"
     "                directory, else its /tmp); it must exist and be writable for PID\n"
     "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
@@ -110,8 +111,7 @@ Result<std::string> DumpDirForProcess(const TargetProcess& target, const std::st
                      "runs under another root (" + target.root + ")");
   }
   if (std::string problem = DumpDirProblem(target, target.Here(there)); !problem.empty())
-    return MakeError("--dir " + dir + ": " + problem + " for process " +
-                     std::to_string(target.pid));
+    return MakeError("--dir " + dir + ": " + problem);
   if (there.size() > 447) return MakeError("--dir " + dir + ": longer than 447 bytes");
   return there;
 }

@@ -69,16 +69,30 @@ bool PreloadsShim(const std::string& environ) {
   return false;
 }
 
+// A byte count as the shim takes LEAKTRACK_RATE (preload/config.h, ParseSize): decimal, with an
+// optional K, M or G (powers of 1024), at most 2^40.
+bool IsRate(const std::string& value) {
+  std::string digits = value;
+  uint64_t unit = 1;
+  const char last = value.empty() ? '\0' : value.back();
+  if (last == 'k' || last == 'K') unit = 1ull << 10;
+  if (last == 'm' || last == 'M') unit = 1ull << 20;
+  if (last == 'g' || last == 'G') unit = 1ull << 30;
+  if (unit != 1) digits.pop_back();
+  uint64_t n;
+  return ParseUint(digits, &n) && n <= (1ull << 40) / unit;
+}
+
 }  // namespace
 
 bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error) {
   std::string value;
   bool missing = false;
-  uint64_t n;
   double seconds;
   int signo;
   if (args->Option("--rate", &value, &missing)) {
-    if (missing || !ParseUint(value, &n)) *error = "--rate needs a non-negative number of bytes";
+    if (missing || !IsRate(value))
+      *error = "--rate needs a number of bytes (K, M, G allowed), at most 1T";
     else (*settings)["LEAKTRACK_RATE"] = value;
   } else if (args->Option("--interval", &value, &missing)) {
     if (missing || !ParseSeconds(value, &seconds)) *error = "--interval needs a number of seconds";

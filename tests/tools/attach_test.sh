@@ -53,9 +53,9 @@ rc=$?
 [ $rc = 1 ] && grep -q "^leaktrack attach: --dir $W/missing: " "$W/bad" ||
   fail "rc $rc: $(cat "$W/bad")"
 grep -q libleaktrack.so "/proc/$o/maps" && fail "a refused attach loaded the shim"
-"$LEAKTRACK" attach "$o" --rate 1024 --dir "$W/optdir" --interval 30 > "$W/attach_opt" 2>&1 ||
+"$LEAKTRACK" attach "$o" --rate 1K --dir "$W/optdir" --interval 30 > "$W/attach_opt" 2>&1 ||
   fail "attach with options: $(cat "$W/attach_opt")"
-grep -q "^  LEAKTRACK_RATE=1024$" "$W/attach_opt" || fail "attach said: $(cat "$W/attach_opt")"
+grep -q "^  LEAKTRACK_RATE=1K$" "$W/attach_opt" || fail "attach said: $(cat "$W/attach_opt")"
 "$LEAKTRACK" dump "$o" --raw -o "$W/o.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
 ls "$W/optdir" | grep -q "^leaktrack\.$o\.0\.pb\.gz$" || fail "optdir: $(ls "$W/optdir")"
 [ -z "$(ls "$W/envdir")" ] || fail "a dump went to the environment's directory: $(ls "$W/envdir")"

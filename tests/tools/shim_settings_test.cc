@@ -24,6 +24,33 @@ TEST(ShimSettingsTest, EncodeDecodeRoundTrip) {
   EXPECT_EQ(EncodeSettings({}), std::string(1, '\0'));
 }
 
+// The options run and attach share, as the settings the shim reads; rates as LEAKTRACK_RATE
+// takes them (K/M/G, at most 2^40).
+TEST(ShimSettingsTest, ReadsTheSharedOptions) {
+  const char* argv[] = {"leaktrack", "--rate", "64K", "--interval=0.5", "--at-exit",
+                        "--signal", "RTMIN+3", "--dir", "/x"};
+  const int argc = sizeof(argv) / sizeof(argv[0]);
+  ArgReader args(argc, const_cast<char**>(argv), 1);
+  ShimSettings settings;
+  std::string error;
+  while (ReadSettingOption(&args, &settings, &error)) ASSERT_EQ(error, "");
+  EXPECT_STREQ(args.Peek(), "--dir");  // not one of them: left to the command
+  const ShimSettings expected = {{"LEAKTRACK_RATE", "64K"}, {"LEAKTRACK_INTERVAL", "0.5"},
+                                 {"LEAKTRACK_AT_EXIT", "1"}, {"LEAKTRACK_SIGNAL", "RTMIN+3"}};
+  EXPECT_EQ(settings, expected);
+  for (const char* bad : {"1x", "K", "-1", "1025G", "1099511627777"}) {
+    const char* bad_argv[] = {"leaktrack", "--rate", bad};
+    ArgReader bad_args(3, const_cast<char**>(bad_argv), 1);
+    std::string why;
+    EXPECT_TRUE(ReadSettingOption(&bad_args, &settings, &why));
+    EXPECT_NE(why, "") << bad;
+  }
+  const char* max_argv[] = {"leaktrack", "--rate", "1024G"};
+  ArgReader max_args(3, const_cast<char**>(max_argv), 1);
+  EXPECT_TRUE(ReadSettingOption(&max_args, &settings, &error));
+  EXPECT_EQ(error, "");
+}
+
 TEST(ShimSettingsTest, DecodeKeepsOursAndTmpdirOnly) {
   const char kEnviron[] =
       "PATH=/bin\0LEAKTRACK_SIGNAL=USR1\0\0TMPDIR=/var/tmp\0TMPDIRX=1\0LEAKTRACK_BROKEN\0";
