@@ -76,11 +76,16 @@ struct RemovedAtExit {
   }
 };
 
-// The shim's path as the process sees it. For a process under another root, a copy in its /tmp
-// (copy->path = the copy's path here: mapped once loaded, it is not needed after the attach).
+// The shim's path as the process sees it: ours, when that is the same file there (our root in
+// other mounts: a systemd service's private /tmp), else a copy in its /tmp (copy->path = the
+// copy's path here: mapped once loaded, it is not needed after the attach).
 Result<std::string> ShimForProcess(const TargetProcess& target, const std::string& shim,
                                    RemovedAtExit* copy) {
   if (target.root.empty()) return shim;
+  struct stat ours, theirs;
+  if (stat(shim.c_str(), &ours) == 0 && stat((target.root + shim).c_str(), &theirs) == 0 &&
+      ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
+    return shim;
   const std::string inside = "/tmp/libleaktrack.so.attach." + std::to_string(getpid());
   Result<std::string> bytes = ReadWholeFile(shim);
   if (!bytes.ok()) return MakeError(bytes.error());

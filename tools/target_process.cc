@@ -123,8 +123,10 @@ TargetProcess InspectTarget(pid_t pid) {
         t.fs_groups.push_back(static_cast<gid_t>(g));
     }
   }
-  if (!SameFile(proc + "/root", "/")) {
-    // Another root: its paths are only reachable through the kernel's links.
+  if (!SameFile(proc + "/root", "/") || !SameFile(proc + "/ns/mnt", "/proc/self/ns/mnt")) {
+    // Another root, or our root seen through other mounts (systemd's PrivateTmp and
+    // ProtectSystem= give a service its own mount namespace): its paths are only reachable
+    // through the kernel's links, which walk its mounts.
     t.root = proc + "/root";
     t.cwd = proc + "/cwd";
     return t;

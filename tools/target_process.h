@@ -2,9 +2,10 @@
 //
 // Owns the translation between the target's view and ours. A process in a PID namespace calls
 // itself by another PID (the shim names its dumps leaktrack.<that PID>.SEQ.pb.gz), and one
-// under another root (a container, a chroot) writes its dumps and maps its binaries under
+// under another root (a container, a chroot) or in another mount namespace (a systemd service
+// with PrivateTmp=yes, whose /tmp is its own) writes its dumps and maps its binaries under
 // paths that mean something else here: /proc/PID/root and /proc/PID/cwd reach them. For a
-// process that shares our root, paths are used as they are.
+// process that shares our root and our mounts, paths are used as they are.
 #ifndef LEAKTRACK_TOOLS_TARGET_PROCESS_H_
 #define LEAKTRACK_TOOLS_TARGET_PROCESS_H_
 
@@ -21,7 +22,7 @@ namespace leaktrack {
 struct TargetProcess {
   pid_t pid = 0;       // in our PID namespace
   pid_t own_pid = 0;   // what getpid() returns in the process (the last NSpid of its status)
-  std::string root;    // "" when the process shares our root, else "/proc/PID/root"
+  std::string root;    // "" when the process shares our root and mounts, else "/proc/PID/root"
   std::string cwd;     // its working directory as a path here ("" when unreadable)
   // Who it is to the file system (from its status), for DumpDirProblem. Unknown: no check.
   bool credentials_known = false;
@@ -34,8 +35,8 @@ struct TargetProcess {
   std::string Here(const std::string& path) const;
 };
 
-// Reads /proc/PID/status, /proc/PID/root and /proc/PID/cwd. Never fails: what cannot be read
-// is taken to be as ours (same root, same PID).
+// Reads /proc/PID/status, /proc/PID/root, /proc/PID/ns/mnt and /proc/PID/cwd. Never fails: what
+// cannot be read is taken to be as ours (same root and mounts, same PID).
 TargetProcess InspectTarget(pid_t pid);
 
 // Why the process could not create its dump in `dir` (a path here): missing, not a directory,
