@@ -252,6 +252,19 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   const auto before = ListDumps(dirs, target.own_pid);
   SignalTarget quiet;
   if (unsignalled.empty()) {
+    // The shim's handler is there unless the shim is not active: a dump signal would then run
+    // the default action, which ends the process.
+    const Disposition disposition = SignalDisposition(pid, signo);
+    const std::string inactive = "the shim is not active there (LEAKTRACK_RATE=0, a setuid "
+                                 "program, or it could not start: its stderr says why)";
+    if (disposition == Disposition::kDefault)
+      return Fail(cmd, "process " + pid_arg + " has libleaktrack.so loaded but no handler for " +
+                           SignalName(signo) + ", which would end it; not signalling it: " +
+                           inactive);
+    if (disposition == Disposition::kIgnored)
+      return Fail(cmd, "process " + pid_arg + " ignores " + SignalName(signo) +
+                           ", so it cannot be asked for a dump: the program chose that (restart "
+                           "it with LEAKTRACK_SIGNAL=RTMIN+3), or " + inactive);
     // To a thread the signal does not cut short, when one is known; else as kill(1) would.
     quiet = QuietThread(pid, signo);
     const bool sent = quiet.tid != 0 && syscall(SYS_tgkill, pid, quiet.tid, signo) == 0;

@@ -155,6 +155,17 @@ std::string DumpDirProblem(const TargetProcess& target, const std::string& dir) 
   return "";
 }
 
+Disposition SignalDisposition(pid_t pid, int signo) {
+  Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
+  if (!status.ok() || signo < 1 || signo > 64) return Disposition::kUnknown;
+  const auto caught = StatusNumbers(status.value(), "SigCgt", 16);
+  const auto ignored = StatusNumbers(status.value(), "SigIgn", 16);
+  if (caught.empty() || ignored.empty()) return Disposition::kUnknown;
+  const unsigned long long bit = 1ull << (signo - 1);
+  if (caught[0] & bit) return Disposition::kCaught;
+  return (ignored[0] & bit) ? Disposition::kIgnored : Disposition::kDefault;
+}
+
 SignalTarget QuietThread(pid_t pid, int signo) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
   SignalTarget target;

@@ -45,6 +45,12 @@ TargetProcess InspectTarget(pid_t pid);
 // known against it. The shim would only say so on the process's stderr.
 std::string DumpDirProblem(const TargetProcess& target, const std::string& dir);
 
+// What process `pid` does on signal `signo`, from the SigCgt and SigIgn masks of its status:
+// sending a signal it neither catches nor ignores runs the default action, which for SIGUSR2
+// and most others ends the process.
+enum class Disposition { kCaught, kIgnored, kDefault, kUnknown };
+Disposition SignalDisposition(pid_t pid, int signo);
+
 // Where a dump signal can land without cutting a system call short. A signal sent to the
 // process goes to its main thread unless that blocks it, and a thread waiting in poll,
 // epoll_wait, select, nanosleep, sigtimedwait or the like (signal(7)'s list) returns EINTR from

@@ -51,6 +51,19 @@ if [ "$MODE" = errors ]; then
   wait_ready "$W/ready0"
   expect 1 "does not have libleaktrack.so loaded.*leaktrack attach $p" "$LEAKTRACK" dump "$p"
   sleep 0.1; kill -0 "$p" || fail "dump killed a process without the shim"
+  # With the shim loaded but not active (LEAKTRACK_RATE=0: no dump handler), SIGUSR2 would end
+  # the process: refused, and the process lives on. Likewise one that ignores the signal.
+  if [ -f "$SHIM" ]; then
+    LD_PRELOAD="$SHIM" LEAKTRACK_RATE=0 "$SLEEPER" "$W/ready1" & q=$!; PIDS+=($q)
+    wait_ready "$W/ready1"
+    expect 1 "process $q has libleaktrack.so loaded but no handler for SIGUSR2, which would end" \
+      "$LEAKTRACK" dump "$q"
+    sleep 0.1; kill -0 "$q" || fail "dump killed a process whose shim is not active"
+    (trap '' USR2; LD_PRELOAD="$SHIM" LEAKTRACK_RATE=0 exec "$SLEEPER" "$W/ready2") & r=$!
+    PIDS+=($r)
+    wait_ready "$W/ready2"
+    expect 1 "process $r ignores SIGUSR2, so it cannot be asked" "$LEAKTRACK" dump "$r"
+  fi
   echo "PASS: run/dump error cases"
   exit 0
 fi
