@@ -13,7 +13,12 @@
 # overlap of misses, so it is a deterministic proxy for the time this machine cannot measure
 # steadily (no hardware counters, +-20% between identical runs), not a prediction of it.
 
-CALLGRIND_CONFIGS=(glibc passthrough leaktrack jemalloc leaktrack+jemalloc jemalloc+prof tcmalloc tcmalloc+sample)
+CALLGRIND_CONFIGS=(glibc passthrough leaktrack jemalloc leaktrack+jemalloc leaktrack+jemalloc,unsampled
+                   jemalloc+prof tcmalloc tcmalloc+sample)
+# A config NAME,unsampled is NAME with LEAKTRACK_RATE at 1 TiB: not one sample in the loop, so
+# its row is what the hooks cost alone (the interposition and the test for a sampled free), and
+# its difference to NAME's row is what sampling at the default rate costs.
+UNSAMPLED_RATE=1024G
 
 # Appends a Markdown section to $1.
 callgrind_section() {
@@ -25,8 +30,9 @@ callgrind_section() {
   fi
   echo "bench: callgrind, ${CALLGRIND_OPS} ops per config" >&2
   for cfg in "${CALLGRIND_CONFIGS[@]}"; do
-    config_available "$cfg" 2>/dev/null || continue
-    config_prefix "$cfg"
+    config_available "${cfg%,unsampled}" 2>/dev/null || continue
+    config_prefix "${cfg%,unsampled}"
+    [[ $cfg == *,unsampled ]] && PREFIX+=(env "LEAKTRACK_RATE=$UNSAMPLED_RATE")
     out="$WORK/callgrind.$cfg.out"
     if ! (cd "$WORK/cwd" && timeout 900 "${PREFIX[@]}" valgrind --tool=callgrind --callgrind-out-file="$out" \
           --cache-sim=yes --toggle-collect=StressLoop "$BIN/bench_malloc_stress" "$CALLGRIND_OPS") \
@@ -45,12 +51,16 @@ callgrind_section() {
     printf 'passthrough row (the cost of any interposer) and the jemalloc+prof row (jemalloc'"'"'s own profiler).\n'
     printf 'Cache misses are simulated (first level: instruction + data; last level), and the estimated\n'
     printf 'cycles are Ir + 10 x first-level misses + 100 x last-level misses: a deterministic proxy for\n'
-    printf 'time (no prefetching, no overlap), see bench/lib/callgrind.sh.\n\n'
+    printf 'time (no prefetching, no overlap), see bench/lib/callgrind.sh.\n'
+    printf 'The leaktrack+jemalloc,unsampled row runs leaktrack with LEAKTRACK_RATE=%s, so that not one\n' "$UNSAMPLED_RATE"
+    printf 'allocation of the loop is sampled: it is what the hooks cost alone (forwarding, and telling a\n'
+    printf 'sampled free from the others); the rest of the leaktrack+jemalloc row is what sampling at the\n'
+    printf 'default rate costs.\n\n'
     printf '| config | instructions/op | vs its base | L1 misses/op | LL misses/op | est. cycles/op | vs its base |\n'
     printf '|---|---:|---:|---:|---:|---:|---:|\n'
     for cfg in "${CALLGRIND_CONFIGS[@]}"; do
       [[ -n ${irs[$cfg]:-} ]] || { printf '| %s | unavailable | - | - | - | - | - |\n' "$cfg"; continue; }
-      base=$(config_base "$cfg")
+      base=$(config_base "${cfg%,unsampled}")
       ratio="-" cratio="-"
       if [[ $base == "$cfg" ]]; then
         ratio="base" cratio="base"
