@@ -1,13 +1,13 @@
 #!/bin/bash
 # `leaktrack dump` of processes whose files are not where their paths say (tools/target_process.h).
-# usage: container_test.sh LEAKTRACK SLEEPER container|private_tmp|replaced
+# usage: container_test.sh LEAKTRACK SLEEPER container|own_mounts|replaced
 #   container: the sleeper in its own PID namespace and root (unshare + chroot, what a container
 #              is to the kernel), dumped from here by its PID here; a second one, started
 #              without the shim, attached to from here. Skips (77) without the privileges to
 #              create namespaces.
-#   private_tmp: the sleeper in our root but its own mount namespace with its own /tmp, as
-#              systemd's PrivateTmp=yes runs a service, its working directory unwritable: its
-#              dump goes to that /tmp, where dump must find it; a second one, attached to.
+#   own_mounts: the sleeper in our root but its own mount namespace, as systemd's PrivateTmp=yes
+#              runs a service: its dumps go to a directory whose mount only it sees, where dump
+#              must find them; a second one, attached to.
 #   replaced:  the sleeper's binary is replaced on disk while it runs, as a deployment does;
 #              the dump must not be named from the new file. Also: dump directories the
 #              process cannot write (removed, read-only, another user's).
@@ -94,41 +94,44 @@ if [ "$MODE" = container ]; then
   exit 0
 fi
 
-if [ "$MODE" = private_tmp ]; then
+if [ "$MODE" = own_mounts ]; then
   unshare -m true 2>/dev/null || { echo "SKIP: cannot create mount namespaces here"; exit 77; }
-  # $W is under /tmp, which the tmpfs hides from the sleeper: its files are reached through
-  # /proc/PID/root, as dump must.
-  private() {  # READY [leaktrack run args...]: a sleeper in its own /tmp, working directory /proc
+  # What systemd's PrivateTmp=yes does to a service, on a directory of the test's own rather
+  # than on /tmp (which may hold this very build): a tmpfs mounted over $W/private in the
+  # process's own mount namespace, its working directory, where its dumps go. Here $W/private
+  # stays empty; /proc/PID/cwd and /proc/PID/root reach its files.
+  mkdir "$W/private"
+  own_mounts() {  # READY CMD...: CMD SLEEPER READY in a mount namespace of its own
     local ready=$1
     shift
-    unshare -m --propagation private sh -c \
-      'mount -t tmpfs tmpfs /tmp && cd /proc && exec "$@"' sh "$@" "$SLEEPER" "/tmp/$ready" \
-      > "$W/$ready.log" 2>&1 &
+    unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs "$0" && cd "$0" && exec "$@"' \
+      "$W/private" "$@" "$SLEEPER" "$ready" > "$W/$ready.log" 2>&1 &
   }
-  private ready "$LEAKTRACK" run --rate 1 --
+  own_mounts ready "$LEAKTRACK" run --rate 1 --
   p=$!
   PIDS+=($p)
-  wait_ready "/proc/$p/root/tmp/ready"
-  "$LEAKTRACK" dump "$p" -o private.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
-  ls /proc/$p/root/tmp | grep -q "^leaktrack\.$p\.[0-9]*\.pb\.gz$" ||
-    fail "not in its /tmp: $(ls /proc/$p/root/tmp)"
-  "$LEAKTRACK" top private.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
-    fail "top: $("$LEAKTRACK" top private.pb.gz 2>&1)"
+  wait_ready "/proc/$p/cwd/ready"
+  "$LEAKTRACK" dump "$p" -o mounts.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+  ls "/proc/$p/cwd" | grep -q "^leaktrack\.$p\.[0-9]*\.pb\.gz$" ||
+    fail "not in its own directory: $(ls "/proc/$p/cwd")"
+  [ -z "$(ls "$W/private")" ] || fail "its files are visible here: $(ls "$W/private")"
+  "$LEAKTRACK" top mounts.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "top: $("$LEAKTRACK" top mounts.pb.gz 2>&1)"
   if ! can_ptrace; then
-    echo "PASS: dump of a process with its own /tmp (attach skipped: no ptrace)"
+    echo "PASS: dump of a process with mounts of its own (attach skipped: no ptrace)"
     exit 0
   fi
-  private ready2 env LEAKTRACK_RATE=1
+  own_mounts ready2 env LEAKTRACK_RATE=1
   q=$!
   PIDS+=($q)
-  wait_ready "/proc/$q/root/tmp/ready2"
+  wait_ready "/proc/$q/cwd/ready2"
   "$LEAKTRACK" attach "$q" > "$W/attach" 2>&1 || fail "attach: $(cat "$W/attach")"
-  ls /proc/$q/root/tmp | grep -q attach && fail "the shim was copied: $(ls /proc/$q/root/tmp)"
+  ls /tmp | grep -q "libleaktrack.so.attach.*" && fail "the shim was copied: $(ls /tmp)"
   sleep 0.3
   "$LEAKTRACK" dump "$q" -o attached.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
   "$LEAKTRACK" top attached.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
     fail "top after attach: $("$LEAKTRACK" top attached.pb.gz 2>&1)"
-  echo "PASS: dump of a process with its own /tmp, preloaded and attached"
+  echo "PASS: dump of a process with mounts of its own, preloaded and attached"
   exit 0
 fi
 
