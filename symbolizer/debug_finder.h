@@ -41,8 +41,7 @@ class DebugFinder {
   // keeps debug files by build ID long after the binaries were replaced.
   std::unique_ptr<ElfFile> FindByBuildId(const std::string& id) const;
 
-  // Where step 3 looks ("" without a client) and why its last lookup failed ("" if it did not).
-  std::string debuginfod_urls() const { return debuginfod_ ? debuginfod_->urls() : ""; }
+  // Why step 3's last lookup failed ("" if it did not, or was not made).
   const std::string& debuginfod_error() const { return debuginfod_error_; }
 
  private:

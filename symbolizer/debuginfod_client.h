@@ -31,13 +31,10 @@ class DebuginfodClient {
   // if need be. The error names the servers and why, e.g. "not found".
   Result<std::string> FindDebuginfo(const std::string& id);
 
-  // The servers, as DEBUGINFOD_URLS lists them.
-  const std::string& urls() const { return urls_; }
-
  private:
   struct Api;
   DebuginfodClient() = default;
-  std::string urls_;
+  std::string urls_;  // for messages
   std::unique_ptr<Api> api_;
   void* client_ = nullptr;
 };

@@ -92,7 +92,7 @@ bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* err
   int signo;
   if (args->Option("--rate", &value, &missing)) {
     if (missing || !IsRate(value))
-      *error = "--rate needs a number of bytes (K, M, G allowed), at most 1T";
+      *error = "--rate needs a number of bytes (K, M, G allowed), at most 1024G";
     else (*settings)["LEAKTRACK_RATE"] = value;
   } else if (args->Option("--interval", &value, &missing)) {
     if (missing || !ParseSeconds(value, &seconds)) *error = "--interval needs a number of seconds";
