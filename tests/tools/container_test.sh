@@ -18,6 +18,16 @@ need_shim
 # The tmpfs mounts below must not outlive a failed run.
 trap 'umount "$W/ro" "$W/cwd" 2>/dev/null; cleanup' EXIT
 build_id() { readelf -n "$1" | sed -n 's/.*Build ID: //p'; }
+# attach_then_dump PID DIR: attaches to PID (no copy of the shim may stay in DIR, the /tmp the
+# process sees), dumps it, and the top row of the dump is sleeper_leak.
+attach_then_dump() {
+  "$LEAKTRACK" attach "$1" > "$W/attach" 2>&1 || fail "attach: $(cat "$W/attach")"
+  ls "$2" | grep -q "libleaktrack.so.attach" && fail "a copy of the shim stayed: $(ls "$2")"
+  sleep 0.3
+  "$LEAKTRACK" dump "$1" -o attached.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+  "$LEAKTRACK" top attached.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "top after attach: $("$LEAKTRACK" top attached.pb.gz 2>&1)"
+}
 mkdir "$W/out"
 cd "$W/out"
 
@@ -84,12 +94,7 @@ if [ "$MODE" = container ]; then
   q=$(pgrep -P "$u2")
   [ -n "$q" ] || fail "no second sleeper under unshare $u2: $(cat "$W/target2.log")"
   PIDS+=($q)
-  "$LEAKTRACK" attach "$q" > "$W/attach" 2>&1 || fail "attach: $(cat "$W/attach")"
-  ls "$R/tmp" | grep -q attach && fail "the shim's copy stayed in the root's /tmp: $(ls "$R/tmp")"
-  sleep 0.3
-  "$LEAKTRACK" dump "$q" -o attached.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
-  "$LEAKTRACK" top attached.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
-    fail "top after attach: $("$LEAKTRACK" top attached.pb.gz 2>&1)"
+  attach_then_dump "$q" "$R/tmp"
   echo "PASS: dump of a process in its own PID namespace and root, preloaded and attached"
   exit 0
 fi
@@ -125,12 +130,9 @@ if [ "$MODE" = own_mounts ]; then
   q=$!
   PIDS+=($q)
   wait_ready "/proc/$q/cwd/ready2"
-  "$LEAKTRACK" attach "$q" > "$W/attach" 2>&1 || fail "attach: $(cat "$W/attach")"
-  ls /tmp | grep -q "libleaktrack.so.attach.*" && fail "the shim was copied: $(ls /tmp)"
-  sleep 0.3
-  "$LEAKTRACK" dump "$q" -o attached.pb.gz > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
-  "$LEAKTRACK" top attached.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
-    fail "top after attach: $("$LEAKTRACK" top attached.pb.gz 2>&1)"
+  attach_then_dump "$q" /tmp
+  grep -q " $(readlink -f "$SHIM")$" "/proc/$q/maps" ||
+    fail "the process does not map the shim itself: $(grep leaktrack "/proc/$q/maps")"
   echo "PASS: dump of a process with mounts of its own, preloaded and attached"
   exit 0
 fi
