@@ -221,16 +221,20 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     return Fail(cmd, "process " + pid_arg + " cannot write its dump to " +
                          Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
                          "a directory it can write");
-  // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), or
-  // the program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a
-  // handler for every signal and never passes on one another process sends. The answer is then
-  // their next periodic dump, if they make them.
+  // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), the
+  // program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a handler
+  // for every signal and never passes on one another process sends, or every thread blocks the
+  // signal (the program takes its signals with sigwait or signalfd, and would take ours too).
+  // The answer is then their next periodic dump, if they make them.
   std::string unsignalled;
   if (signo == 0) {
     unsignalled = "runs with LEAKTRACK_SIGNAL=0";
   } else if (Result<std::unique_ptr<ElfFile>> exe = ElfFile::Open(proc + "/exe");
              exe.ok() && exe.value()->is_go()) {
     unsignalled = "is a Go program, whose runtime keeps every signal";
+  } else if (EveryThreadBlocks(pid, signo)) {
+    unsignalled = "blocks " + SignalName(signo) + " in every thread (it takes its signals with "
+                  "sigwait or signalfd, and would take that one too)";
   }
   double wait = timeout;
   if (!unsignalled.empty()) {

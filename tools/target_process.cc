@@ -67,6 +67,19 @@ const char* InterruptedByAnySignal(long nr, unsigned long long futex_timeout) {
 }
 
 // Whether `signo` is in the thread's blocked set (the SigBlk line of its status).
+// The threads of `pid`, in ascending order (the main thread, tid == pid, first); none when the
+// process is gone.
+std::vector<pid_t> ThreadIds(pid_t pid) {
+  std::vector<pid_t> tids;
+  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (dir == nullptr) return tids;
+  while (dirent* e = readdir(dir))
+    if (e->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(e->d_name)));
+  closedir(dir);
+  std::sort(tids.begin(), tids.end());
+  return tids;
+}
+
 bool Blocks(const std::string& status, int signo) {
   const std::vector<unsigned long long> mask = StatusNumbers(status, "SigBlk", 16);
   return !mask.empty() && signo >= 1 && signo <= 64 && (mask[0] >> (signo - 1)) & 1;
@@ -166,16 +179,20 @@ Disposition SignalDisposition(pid_t pid, int signo) {
   return (ignored[0] & bit) ? Disposition::kIgnored : Disposition::kDefault;
 }
 
+bool EveryThreadBlocks(pid_t pid, int signo) {
+  const std::string task = "/proc/" + std::to_string(pid) + "/task/";
+  const std::vector<pid_t> tids = ThreadIds(pid);
+  for (pid_t tid : tids) {
+    Result<std::string> status = ReadWholeFile(task + std::to_string(tid) + "/status");
+    if (!status.ok() || !Blocks(status.value(), signo)) return false;
+  }
+  return !tids.empty();
+}
+
 SignalTarget QuietThread(pid_t pid, int signo) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
   SignalTarget target;
-  DIR* dir = opendir(task.c_str());
-  if (dir == nullptr) return target;
-  std::vector<pid_t> tids;
-  while (dirent* e = readdir(dir))
-    if (e->d_name[0] != '.') tids.push_back(static_cast<pid_t>(atoi(e->d_name)));
-  closedir(dir);
-  std::sort(tids.begin(), tids.end());  // the main thread (tid == pid) first
+  const std::vector<pid_t> tids = ThreadIds(pid);  // the main thread (tid == pid) first
   // A thread waiting in a restartable call stays there until its event comes. A running one is
   // only the second choice: an event loop runs between two polls, so one seen running is looked
   // at a few times more, and counts as polling if it is ever seen doing so.

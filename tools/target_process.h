@@ -51,6 +51,11 @@ std::string DumpDirProblem(const TargetProcess& target, const std::string& dir);
 enum class Disposition { kCaught, kIgnored, kDefault, kUnknown };
 Disposition SignalDisposition(pid_t pid, int signo);
 
+// True when every thread of `pid` blocks `signo` (SigBlk): a program that takes its signals with
+// sigwait or signalfd. Sent anyway, the signal would stay pending, or be taken by the program's
+// own sigwait, which did not ask for it. False when unknown.
+bool EveryThreadBlocks(pid_t pid, int signo);
+
 // Where a dump signal can land without cutting a system call short. A signal sent to the
 // process goes to its main thread unless that blocks it, and a thread waiting in poll,
 // epoll_wait, select, nanosleep, sigtimedwait or the like (signal(7)'s list) returns EINTR from

@@ -1,6 +1,7 @@
 /* Long-running target for the run/dump tests: leaks 1 KiB every 10 ms from sleeper_leak() for
  * at most 30 s. Writes "ready" to the file named by argv[1] once running. With argv[2] ==
- * "own-handler" it installs its own SIGUSR2 handler first, as some services do. */
+ * "own-handler" it installs its own SIGUSR2 handler first, as some services do; with
+ * "block-all" it blocks every signal, as a program that takes them with sigwait or signalfd. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,11 @@ __attribute__((noinline)) void sleeper_leak(void) {
 
 int main(int argc, char** argv) {
   if (argc > 2 && strcmp(argv[2], "own-handler") == 0) signal(SIGUSR2, OwnHandler);
+  if (argc > 2 && strcmp(argv[2], "block-all") == 0) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+  }
   if (argc > 1) {
     FILE* f = fopen(argv[1], "w");
     if (f) {

@@ -1,9 +1,10 @@
 #!/bin/bash
 # End-to-end tests of `leaktrack run` and `leaktrack dump`.
-# usage: run_dump_test.sh LEAKTRACK SLEEPER CC errors|shim|install
+# usage: run_dump_test.sh LEAKTRACK SLEEPER CC errors|shim|blocked|install
 #   errors: refusals and bad PIDs (needs no shim)
 #   shim:   run + dump + symbolize + growth against the real libleaktrack.so (skips, exit 77,
 #           when it has not been built next to LEAKTRACK)
+#   blocked: a program that blocks every signal is not signalled (skips without the shim)
 #   install: cmake --install into a scratch prefix, then run from there
 set -u
 LEAKTRACK=$1 SLEEPER=$2 CC=$3 MODE=$4
@@ -65,6 +66,29 @@ if [ "$MODE" = errors ]; then
     expect 1 "process $r ignores SIGUSR2, so it cannot be asked" "$LEAKTRACK" dump "$r"
   fi
   echo "PASS: run/dump error cases"
+  exit 0
+fi
+
+# A program that blocks every signal (it takes them with sigwait or signalfd) is not signalled:
+# the signal would stay pending, or reach its own sigwait. Refused without an interval; with
+# one, dump takes the next periodic dump. Needs the shim.
+if [ "$MODE" = blocked ]; then
+  need_shim
+  LD_PRELOAD="$SHIM" LEAKTRACK_DIR="$W" "$SLEEPER" "$W/ready" block-all & p=$!; PIDS+=($p)
+  wait_ready "$W/ready"
+  expect 1 "process $p blocks SIGUSR2 in every thread .*LEAKTRACK_INTERVAL" "$LEAKTRACK" dump "$p"
+  grep -q "^ShdPnd:[[:space:]]*0*$" "/proc/$p/status" ||
+    fail "a signal was sent: $(grep Pnd "/proc/$p/status")"
+  LD_PRELOAD="$SHIM" LEAKTRACK_DIR="$W" LEAKTRACK_RATE=1 LEAKTRACK_INTERVAL=0.3 \
+    "$SLEEPER" "$W/ready2" block-all &
+  q=$!; PIDS+=($q)
+  wait_ready "$W/ready2"
+  "$LEAKTRACK" dump "$q" -o "$W/q.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+  grep -q "waiting for its next periodic dump" "$W/err" || fail "dump said: $(cat "$W/err")"
+  "$LEAKTRACK" top "$W/q.pb.gz" 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+    fail "top: $("$LEAKTRACK" top "$W/q.pb.gz" 2>&1)"
+  kill -0 "$p" && kill -0 "$q" || fail "a blocking process died"
+  echo "PASS: processes that block the dump signal"
   exit 0
 fi
 
