@@ -20,11 +20,20 @@
 #include "raw_log.h"
 #include "signal_hooks.h"
 
+// True while our handler of the dump signal is, as far as we know, the one in place: set when
+// we install it, cleared when the program takes the signal over, set again when it hands it
+// back. Exported: `leaktrack dump` reads it from the process's memory before it signals
+// (tools/shim_settings.h), so that it never runs the program's own action instead (nginx, for
+// one, upgrades its binary on SIGUSR2).
+extern "C" {
+__attribute__((visibility("default"))) std::atomic<bool> leaktrack_dump_handler_ours{false};
+}
+
 namespace leaktrack {
 namespace {
 
-std::atomic<bool> g_installed{false};     // we installed our handler at start-up
-std::atomic<bool> g_handler_ours{false};  // ... and, as far as we know, it is still in place
+std::atomic<bool> g_installed{false};  // we installed our handler at start-up
+std::atomic<bool>& g_handler_ours = leaktrack_dump_handler_ours;
 std::atomic<bool> g_logged_taken{false};  // each of the two messages is logged once
 std::atomic<bool> g_logged_back{false};
 std::atomic<bool> g_logged_fallback{false};  // dumps went to the fallback directory

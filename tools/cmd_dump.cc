@@ -269,6 +269,16 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
       return Fail(cmd, "process " + pid_arg + " ignores " + SignalName(signo) +
                            ", so it cannot be asked for a dump: the program chose that (restart "
                            "it with LEAKTRACK_SIGNAL=RTMIN+3), or " + inactive);
+    // A handler is there, but it may be the program's: the shim leaves the signal to a program
+    // that installs its own, and sending it would run that instead of a dump. The shim's word
+    // needs ptrace rights to read; without them, the signal goes as before.
+    if (Result<HandlerOwner> owner = DumpHandlerOwner(target, maps.value());
+        owner.ok() && owner.value() == HandlerOwner::kProgram)
+      return Fail(cmd, "process " + pid_arg + " handles " + SignalName(signo) +
+                           " itself (it installed its own handler, and the shim left the signal "
+                           "to it), so sending it would run the program's action, not a dump; "
+                           "restart it with LEAKTRACK_SIGNAL=RTMIN+3 (or 'leaktrack run "
+                           "--signal RTMIN+3')");
     // To a thread the signal does not cut short, when one is known; else as kill(1) would.
     quiet = QuietThread(pid, signo);
     const bool sent = quiet.tid != 0 && syscall(SYS_tgkill, pid, quiet.tid, signo) == 0;

@@ -25,25 +25,27 @@ const MapsLine* ShimMapping(const std::vector<MapsLine>& maps) {
   return lowest;
 }
 
-// The shim's leaktrack_settings in the process; empty for a shim from before it existed.
-Result<ShimSettings> ReadAttachSettings(const TargetProcess& target, const std::string& maps) {
+// `size` bytes of the shim's exported variable `symbol` in the process, through /proc/PID/mem;
+// "" when the process maps no shim or its shim predates the variable.
+Result<std::string> ReadShimVariable(const TargetProcess& target, const std::string& maps,
+                                     const char* symbol, size_t size) {
   const std::vector<MapsLine> lines = ParseProcMaps(maps);
   const MapsLine* shim = ShimMapping(lines);
-  if (shim == nullptr) return ShimSettings();
+  if (shim == nullptr) return std::string();
   uint64_t address = 0;
-  if (Status s = FindSymbols(target, *shim, {{"leaktrack_settings", &address}}); !s.ok())
+  if (Status s = FindSymbols(target, *shim, {{symbol, &address}}); !s.ok())
     return MakeError(s.error());
-  if (address == 0) return ShimSettings();
+  if (address == 0) return std::string();
   const std::string mem = "/proc/" + std::to_string(target.pid) + "/mem";
   const int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MakeError("cannot open " + mem + ": " + strerror(errno));
-  std::string block(kAttachSettingsSize, '\0');
-  const ssize_t n = pread(fd, block.data(), block.size(), static_cast<off_t>(address));
+  std::string bytes(size, '\0');
+  const ssize_t n = pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(address));
   const int error = errno;
   close(fd);
-  if (n != static_cast<ssize_t>(block.size()))
+  if (n != static_cast<ssize_t>(bytes.size()))
     return MakeError("cannot read " + mem + ": " + (n < 0 ? strerror(error) : "short read"));
-  return DecodeSettings(block);
+  return bytes;
 }
 
 // The non-empty entries of a list of NUL-ended strings.
@@ -138,14 +140,22 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
     return MakeError("cannot read the environment of " + pid + " (" + environ.error() + ")");
   ShimSettings settings = DecodeSettings(environ.value());
   if (PreloadsShim(environ.value())) return settings;  // nothing was attached: that is all
-  Result<ShimSettings> attached = ReadAttachSettings(target, maps);
+  Result<std::string> attached =
+      ReadShimVariable(target, maps, "leaktrack_settings", kAttachSettingsSize);
   if (!attached.ok()) {
     *warning = "cannot read the settings process " + pid + " was attached with (" +
                attached.error() + "); using its environment's";
     return settings;
   }
-  for (const auto& [name, value] : attached.value()) settings[name] = value;
+  for (const auto& [name, value] : DecodeSettings(attached.value())) settings[name] = value;
   return settings;
+}
+
+Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps) {
+  Result<std::string> flag = ReadShimVariable(target, maps, "leaktrack_dump_handler_ours", 1);
+  if (!flag.ok()) return MakeError(flag.error());
+  if (flag.value().empty()) return HandlerOwner::kUnknown;
+  return flag.value()[0] != 0 ? HandlerOwner::kShim : HandlerOwner::kProgram;
 }
 
 }  // namespace leaktrack

@@ -4,7 +4,8 @@
 // environment, so it hands them to leaktrack_attach(), which keeps them in the shim's exported
 // array leaktrack_settings (preload/attach.h). `dump` and `watch` need them too (the dump
 // directory, the signal, the interval): they read the environment from /proc/PID/environ and
-// the attach's settings, which win, from the process's memory.
+// the attach's settings, which win, from the process's memory. So is the shim's word on whose
+// handler of the dump signal is in place.
 #ifndef LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
 #define LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
 
@@ -42,6 +43,13 @@ ShimSettings DecodeSettings(const std::string& block);
 // environment is what is returned. Fails only when the environment cannot be read.
 Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::string& maps,
                                       std::string* warning);
+
+// Whose handler of the dump signal runs in the process, as the shim knows it (its exported
+// leaktrack_dump_handler_ours, preload/dump_trigger.cc): a program that installs its own after
+// the shim's keeps the signal for itself, and sending it would run the program's action.
+// kUnknown for a shim that predates the flag. Reading it needs ptrace rights, as above.
+enum class HandlerOwner { kShim, kProgram, kUnknown };
+Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps);
 
 }  // namespace leaktrack
 
