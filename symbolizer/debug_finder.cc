@@ -31,28 +31,33 @@ std::unique_ptr<ElfFile> DebugFinder::FindInDirs(const std::string& id) const {
   return nullptr;
 }
 
-std::unique_ptr<ElfFile> DebugFinder::FetchFromDebuginfod(const std::string& id) const {
-  debuginfod_error_.clear();
+std::unique_ptr<ElfFile> DebugFinder::FetchFromDebuginfod(const std::string& id,
+                                                         std::string* error) const {
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  error->clear();
   if (debuginfod_ == nullptr || id.size() <= 2) return nullptr;
   Result<std::string> path = debuginfod_->FindDebuginfo(id);
   if (!path.ok()) {
-    debuginfod_error_ = path.error();
+    *error = path.error();
     return nullptr;
   }
   if (auto f = TryCandidate(path.value(), id)) return f;
-  debuginfod_error_ = path.value() + " holds no DWARF for build ID " + id;
+  *error = path.value() + " holds no DWARF for build ID " + id;
   return nullptr;
 }
 
-std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id) const {
+std::unique_ptr<ElfFile> DebugFinder::FindByBuildId(const std::string& id,
+                                                    std::string* debuginfod_error) const {
   if (auto f = FindInDirs(id)) return f;
-  return FetchFromDebuginfod(id);
+  return FetchFromDebuginfod(id, debuginfod_error);
 }
 
-std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path) const {
+std::unique_ptr<ElfFile> DebugFinder::Find(const ElfFile& binary, const std::string& path,
+                                           std::string* debuginfod_error) const {
   if (auto f = FindInDirs(binary.build_id())) return f;
   if (auto f = FindByDebuglink(binary, path)) return f;
-  return FetchFromDebuginfod(binary.build_id());
+  return FetchFromDebuginfod(binary.build_id(), debuginfod_error);
 }
 
 std::unique_ptr<ElfFile> DebugFinder::FindByDebuglink(const ElfFile& binary,

@@ -34,28 +34,29 @@ class DebugFinder {
                        DebuginfodClient* debuginfod = nullptr);
 
   // Returns the opened debug file holding DWARF for `binary`, which the profile calls `path`,
-  // or nullptr when none is found.
-  std::unique_ptr<ElfFile> Find(const ElfFile& binary, const std::string& path) const;
+  // or nullptr when none is found. `debuginfod_error`, when not null, gets why the servers of
+  // step 3 had none ("" when they were not asked).
+  std::unique_ptr<ElfFile> Find(const ElfFile& binary, const std::string& path,
+                                std::string* debuginfod_error = nullptr) const;
 
   // The debug file of build ID `id` (steps 1 and 3), for a binary that is gone: a symbol store
-  // keeps debug files by build ID long after the binaries were replaced.
-  std::unique_ptr<ElfFile> FindByBuildId(const std::string& id) const;
-
-  // Why step 3's last lookup failed ("" if it did not, or was not made).
-  const std::string& debuginfod_error() const { return debuginfod_error_; }
+  // keeps debug files by build ID long after the binaries were replaced. `debuginfod_error` as
+  // for Find.
+  std::unique_ptr<ElfFile> FindByBuildId(const std::string& id,
+                                         std::string* debuginfod_error = nullptr) const;
 
  private:
   std::unique_ptr<ElfFile> FindInDirs(const std::string& id) const;  // step 1
   std::unique_ptr<ElfFile> FindByDebuglink(const ElfFile& binary,  // step 2
                                            const std::string& path) const;
-  std::unique_ptr<ElfFile> FetchFromDebuginfod(const std::string& id) const;  // step 3
+  std::unique_ptr<ElfFile> FetchFromDebuginfod(const std::string& id,  // step 3
+                                               std::string* error) const;
   // The file at `path` if it has DWARF and build ID `id` (not checked when either is empty).
   // The binary itself never qualifies: it is only searched for when it has no DWARF.
   std::unique_ptr<ElfFile> TryCandidate(const std::string& path, const std::string& id) const;
   std::vector<std::string> dirs_;  // user dirs, sysroot + system_dir, system_dir
   std::string sysroot_;
   DebuginfodClient* debuginfod_;
-  mutable std::string debuginfod_error_;
 };
 
 }  // namespace leaktrack

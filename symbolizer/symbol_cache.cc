@@ -17,11 +17,9 @@ Result<std::unique_ptr<Module>> Module::Open(const std::string& file, const std:
   Elf* dwarf_elf = nullptr;
   if (m->binary_->has_dwarf()) {
     dwarf_elf = m->binary_->elf();
-  } else if ((m->debug_ = finder.Find(*m->binary_, path))) {
+  } else if ((m->debug_ = finder.Find(*m->binary_, path, &m->debuginfod_error_))) {
     dwarf_elf = m->debug_->elf();
     m->debug_path_ = m->debug_->path();
-  } else {
-    m->debuginfod_error_ = finder.debuginfod_error();
   }
   if (dwarf_elf) m->dwarf_ = DwarfLines::Open(dwarf_elf);
   m->symbols_ = SymbolTable(m->binary_->elf());
@@ -93,10 +91,11 @@ Result<Module*> SymbolCache::Get(const std::string& path, const std::string& bui
     if (file == rooted) error = m.error();
   }
   if (module == nullptr) {
-    if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id))
+    std::string debuginfod_error;
+    if (std::unique_ptr<ElfFile> debug = finder_.FindByBuildId(build_id, &debuginfod_error))
       module = Module::FromDebugFile(std::move(debug));
-    else if (!finder_.debuginfod_error().empty())
-      error += " (debuginfod: " + finder_.debuginfod_error() + ")";
+    else if (!debuginfod_error.empty())
+      error += " (debuginfod: " + debuginfod_error + ")";
   }
   if (module == nullptr) {
     failures_[key] = error;

@@ -11,8 +11,8 @@
 //     the profiler and redirects every loaded object's calls to it (preload/attach.h) and says
 //     how that went. The thread's errno is put back; then it is released and the system call it
 //     waited in resumes.
-// A process in another root (a container) gets a copy of the shim in its /tmp, removed again
-// once mapped.
+// A process in another root (a container) that cannot see our shim's file gets a copy in its
+// /tmp, removed again once mapped.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
