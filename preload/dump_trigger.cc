@@ -194,6 +194,7 @@ void AtForkChild() {
   // The child has only the forking thread: a dump that another thread was writing is gone.
   g_dumping.store(false, std::memory_order_relaxed);
   g_pending.store(false, std::memory_order_relaxed);
+  g_profiler.stacks.PauseEviction(false);
   // Threads do not survive fork; the child gets its own interval thread.
   StartIntervalThread();
 }
@@ -255,10 +256,12 @@ bool DumpNow() {
     return true;  // the dump in progress will run once more for us
   }
   bool ok;
+  g_profiler.stacks.PauseEviction(true);  // the stacks the dump reads stay put
   do {
     g_pending.store(false, std::memory_order_relaxed);
     ok = WriteOneDump();
   } while (g_pending.load(std::memory_order_acquire));
+  g_profiler.stacks.PauseEviction(false);
   g_dumping.store(false, std::memory_order_release);
   return ok;
 }

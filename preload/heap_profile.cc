@@ -18,7 +18,8 @@ namespace {
 
 // profile.proto field numbers (PPROF.md §1).
 enum ProfileField {
-  kSampleType = 1, kSample = 2, kMapping = 3, kLocation = 4, kStringTable = 6, kTimeNanos = 9,
+  kSampleType = 1, kSample = 2, kMapping = 3, kLocation = 4, kFunction = 5, kStringTable = 6,
+  kTimeNanos = 9,
   kDurationNanos = 10, kPeriodType = 11, kPeriod = 12, kComment = 13,
 };
 
@@ -296,6 +297,20 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     }
   }
 
+  // What stacks evicted for room had allocated (stack_table.h), so that the alloc_* totals stay
+  // whole: one sample on a frame of its own, named already (the symbolizer leaves a location
+  // without a mapping alone), that pprof lists as "[evicted stacks]". Nothing of it is in use:
+  // only stacks without a live block are evicted.
+  const SiteCounters::Evicted evicted = p.sites.evicted();
+  const uint64_t evicted_location = locations.count() + 1;
+  if (evicted.stacks != 0) {
+    const uint64_t uvalues[4] = {evicted.objects / SiteCounters::kWeightOne, evicted.bytes, 0, 0};
+    ProtoWriter sample(scratch, scratch_cap);
+    sample.Packed(1, &evicted_location, 1, scratch2, scratch_cap);
+    sample.Packed(2, uvalues, 4, scratch2, scratch_cap);
+    w.Message(kSample, sample);
+  }
+
   // Mappings (ids 1..n in table order, so mapping[0] is the main executable).
   for (int i = 0; i < n_maps; ++i) {
     WriteMapping(&w, &strings, i + 1, maps[i].start, maps[i].limit, maps[i].offset, maps[i].path,
@@ -321,6 +336,21 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     loc.Int(3, static_cast<int64_t>(address));
     w.Message(kLocation, loc);
   }
+  if (evicted.stacks != 0) {
+    char line_buf[16];
+    ProtoWriter line(line_buf, sizeof(line_buf));
+    line.Int(1, 1);  // function 1
+    ProtoWriter loc(scratch, scratch_cap);
+    loc.Int(1, static_cast<int64_t>(evicted_location));
+    loc.Message(4, line);
+    w.Message(kLocation, loc);
+    const int64_t name = strings.Intern("[evicted stacks]");
+    ProtoWriter fn(scratch, scratch_cap);
+    fn.Int(1, 1);
+    fn.Int(2, name);
+    fn.Int(3, name);
+    w.Message(kFunction, fn);
+  }
 
   // Header fields and comments.
   const uint64_t now = NowNanos(CLOCK_REALTIME);
@@ -339,14 +369,15 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
     RawFormat(problems, 320,
               "dropped(live/stack table full)=%lu/%lu truncated_stacks=%lu "
               "empty_stacks=%lu skipped_in_shim=%lu failed_dumps=%lu "
-              "unloaded_code_untracked=%lu",
+              "unloaded_code_untracked=%lu evicted_stacks=%lu",
               static_cast<unsigned long>(s.dropped_live_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.dropped_stack_full.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.truncated_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.empty_stacks.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.reentrant_calls.load(std::memory_order_relaxed)),
               static_cast<unsigned long>(s.dumps_failed.load(std::memory_order_relaxed)),
-              static_cast<unsigned long>(p.departed.dropped()));
+              static_cast<unsigned long>(p.departed.dropped()),
+              static_cast<unsigned long>(evicted.stacks));
   }
   const char* comments[] = {
       ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.config.rate),

@@ -60,7 +60,7 @@ namespace {
 // Forgets p if it was sampled. Cheap when it was not: one load from the live table's filter.
 inline void MaybeForget(void* p) {
   SampledBlock block;
-  if (MaybeSampled(p)) (void)ForgetSampled(p, &block);
+  if (MaybeSampled(p) && ForgetSampled(p, &block)) ReleaseSampled(block);
 }
 
 }  // namespace
@@ -131,6 +131,8 @@ void* ReallocSlowFrom(void* ptr, size_t size, const CallerRegs* caller) {
   void* p = g_real.realloc(ptr, size);
   if (p == nullptr && size != 0 && was_sampled) {
     RestoreSampled(ptr, block);  // failed: the old block is still live and still ours
+  } else if (was_sampled) {
+    ReleaseSampled(block);
   }
   MaybeRecord(p, size, caller);
   return p;

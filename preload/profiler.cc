@@ -21,6 +21,12 @@ Profiler g_profiler;
 
 namespace {
 
+// Called by the stack table when it evicts a stack that no live block pins: its counts go into
+// the site counters' aggregate (stack_table.h).
+void EvictSite(uint64_t id, void* sites) {
+  static_cast<SiteCounters*>(sites)->Evict(static_cast<uint32_t>(id));
+}
+
 bool MapTables(Profiler* p) {
   const Config& c = p->config;
   // Site records first: they are 64-byte aligned structs, and the mapping is page-aligned.
@@ -33,7 +39,7 @@ bool MapTables(Profiler* p) {
   if (mem == nullptr) return false;
   p->sites.Init(mem, c.max_stacks, c.rate);
   p->live.Init(mem + site_bytes, c.max_live);
-  p->stacks.Init(mem + site_bytes + live_bytes, c.max_stacks);
+  p->stacks.Init(mem + site_bytes + live_bytes, c.max_stacks, &EvictSite, &p->sites);
   p->departed.Init(mem + site_bytes + live_bytes + stack_bytes);
   return true;
 }
@@ -114,16 +120,21 @@ void RecordOnSideStack(void* arg) {
   // A stack through no address range that was ever unloaded resolves alike in every generation:
   // key it as generation 0, so a program that keeps unloading plugins does not get a copy of
   // each of its other stacks per dlclose.
+  // Interning pins the stack for the block; the pin goes back when the block is freed
+  // (ReleaseSampled), or at once when the block cannot be recorded.
   const int64_t stack = p.stacks.Intern(frames, depth, through_unloaded ? generation : 0);
   if (stack < 0 || stack >= LiveTable::kMaxStacks) {
+    if (stack >= 0) p.stacks.Unpin(static_cast<uint64_t>(stack));
     p.stats.dropped_stack_full.fetch_add(1, std::memory_order_relaxed);
   } else {
     FaultMaybeStallInsert();
     if (p.live.Insert(sample.ptr, static_cast<uint32_t>(stack), sample.size)) {
       // Counted only once the pointer is findable, so every counted alloc can be matched by its
-      // free: a dropped sample never turns into a phantom leak.
+      // free: a dropped sample never turns into a phantom leak. (Its free comes after this: the
+      // program has the pointer only once malloc returns.)
       p.sites.AddAlloc(static_cast<uint32_t>(stack), sample.size);
     } else {
+      p.stacks.Unpin(static_cast<uint64_t>(stack));
       p.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
     }
   }
@@ -149,10 +160,13 @@ bool ForgetSampled(const void* ptr, SampledBlock* block) {
   return true;
 }
 
+void ReleaseSampled(const SampledBlock& block) { g_profiler.stacks.Unpin(block.stack); }
+
 void RestoreSampled(const void* ptr, const SampledBlock& block) {
   if (g_profiler.live.Insert(ptr, block.stack, block.size)) {
     g_profiler.sites.UndoFree(block.stack, block.size);
   } else {
+    ReleaseSampled(block);  // no longer recorded: its free was counted already
     g_profiler.stats.dropped_live_full.fetch_add(1, std::memory_order_relaxed);
   }
 }

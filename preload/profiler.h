@@ -79,8 +79,11 @@ struct SampledBlock {
 };
 
 // Forgets a sampled pointer that is being freed and counts the free. False when it was not
-// sampled (or its sample was dropped).
+// sampled (or its sample was dropped). The block's stack stays pinned (stack_table.h) until
+// ReleaseSampled, or RestoreSampled puts the block back.
 bool ForgetSampled(const void* ptr, SampledBlock* block);
+// Gives back the pin of a forgotten block once it is gone for good.
+void ReleaseSampled(const SampledBlock& block);
 // Puts back a pointer whose realloc failed (the old block is still live).
 void RestoreSampled(const void* ptr, const SampledBlock& block);
 

@@ -12,6 +12,9 @@ void SiteCounters::Init(void* memory, uint64_t stacks, uint64_t rate) {
   sites_ = static_cast<Site*>(memory);
   capacity_ = stacks;
   rate_ = rate;
+  evicted_stacks_.store(0, std::memory_order_relaxed);
+  evicted_objects_.store(0, std::memory_order_relaxed);
+  evicted_bytes_.store(0, std::memory_order_relaxed);
 }
 
 int SiteCounters::FindSlot(Site& site, uint64_t size, bool claim) {
@@ -67,6 +70,42 @@ void SiteCounters::AdjustFrees(uint32_t stack, uint64_t size, int64_t sign) {
   MixedWeight(size, &weight, &bytes);
   site.mixed_free_bytes.fetch_add(step * bytes, std::memory_order_release);
   site.mixed_free_weight.fetch_add(step * weight, std::memory_order_release);
+}
+
+void SiteCounters::Evict(uint32_t stack) {
+  if (stack >= capacity_) return;
+  Site& site = sites_[stack];
+  // Exact tallies are unbiased per object here as the dump would (MixedWeight rounds per object,
+  // the dump per tally: the two differ by less than one object's rounding per sample).
+  uint64_t objects = site.mixed_alloc_weight.load(std::memory_order_relaxed);
+  uint64_t bytes = site.mixed_alloc_bytes.load(std::memory_order_relaxed);
+  for (int k = 0; k < kExactSizes; ++k) {
+    const uint64_t key = site.size_plus_one[k].load(std::memory_order_relaxed);
+    if (key == 0) break;
+    const uint64_t n = site.allocs[k].load(std::memory_order_relaxed);
+    uint64_t weight, size_bytes;
+    MixedWeight(key - 1, &weight, &size_bytes);
+    objects += n * weight;
+    bytes += n * size_bytes;
+  }
+  evicted_objects_.fetch_add(objects, std::memory_order_relaxed);
+  evicted_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  evicted_stacks_.fetch_add(1, std::memory_order_relaxed);
+  for (int k = 0; k < kExactSizes; ++k) {
+    site.size_plus_one[k].store(0, std::memory_order_relaxed);
+    site.allocs[k].store(0, std::memory_order_relaxed);
+    site.frees[k].store(0, std::memory_order_relaxed);
+  }
+  site.mixed_alloc_weight.store(0, std::memory_order_relaxed);
+  site.mixed_alloc_bytes.store(0, std::memory_order_relaxed);
+  site.mixed_free_weight.store(0, std::memory_order_relaxed);
+  site.mixed_free_bytes.store(0, std::memory_order_relaxed);
+}
+
+SiteCounters::Evicted SiteCounters::evicted() const {
+  return Evicted{evicted_stacks_.load(std::memory_order_relaxed),
+                 evicted_objects_.load(std::memory_order_relaxed),
+                 evicted_bytes_.load(std::memory_order_relaxed)};
 }
 
 bool SiteCounters::Get(uint64_t stack, int index, Tally* out) const {

@@ -59,6 +59,20 @@ class SiteCounters {
   // Reads tally `index` of `stack`. False when it has never counted an allocation.
   bool Get(uint64_t stack, int index, Tally* out) const;
 
+  // Folds a stack's allocations into the evicted aggregate and resets its record for the next
+  // stack its id goes to (stack_table.h: only a stack with no live block is evicted, so only
+  // cumulative counts move). The caller holds the stack's slot: no other writer of this record.
+  void Evict(uint32_t stack);
+
+  // What evicted stacks had allocated, unbiased: the dump reports it as one sample without a
+  // stack, so the alloc_* totals stay whole.
+  struct Evicted {
+    uint64_t stacks;
+    uint64_t objects;  // unbiased objects * kWeightOne
+    uint64_t bytes;    // unbiased bytes
+  };
+  Evicted evicted() const;
+
   uint64_t capacity() const { return capacity_; }
 
  private:
@@ -84,6 +98,9 @@ class SiteCounters {
   Site* sites_ = nullptr;
   uint64_t capacity_ = 0;
   uint64_t rate_ = 1;
+  std::atomic<uint64_t> evicted_stacks_{0};
+  std::atomic<uint64_t> evicted_objects_{0};
+  std::atomic<uint64_t> evicted_bytes_{0};
 };
 
 }  // namespace leaktrack

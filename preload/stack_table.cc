@@ -1,12 +1,20 @@
 // See stack_table.h.
 #include "stack_table.h"
 
-#include <string.h>
-
 namespace leaktrack {
 namespace {
 
 constexpr uint64_t kBusy = 1ull << 63;
+constexpr uint64_t kVacant = kBusy;  // busy with hash 0, which no stack has
+constexpr uint32_t kRoomStep = 8;
+constexpr uint32_t kEvicting = 1u << 31;  // in a slot's pins: an evictor holds the slot
+constexpr int kMarkWaitSpins = 1024;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 // A non-zero hash without the busy bit.
 uint64_t FinishHash(uint64_t h) {
@@ -24,40 +32,7 @@ uint64_t HashFrames(const uint64_t* frames, int depth, uint32_t generation) {
   return FinishHash(h);
 }
 
-// The claim / fill / publish protocol (stack_table.h). Probes up to max_probe
-// slots from the hash's home: a published slot with this hash that `matches` is the answer; an
-// empty slot is claimed (state = hash | kBusy), filled by `fill` and published with a release
-// store. Returns the slot index, or -1 when the probe finds no room or `fill` fails (the claimed
-// slot then stays busy for good; readers skip it).
-template <typename Slot, typename Matches, typename Fill>
-int64_t InternSlot(Slot* slots, uint64_t mask, uint64_t hash, int max_probe, Matches matches,
-                   Fill fill) {
-  for (int i = 0; i < max_probe; ++i) {
-    const uint64_t index = (hash + i) & mask;
-    Slot& slot = slots[index];
-    // Claim first: the CAS doubles as the load (on failure it returns the state, with acquire
-    // ordering that pairs with publish below). Touching a fresh page with a write maps a new
-    // page at once; a load first would map the zero page, and the claim after it would copy that
-    // and flush the TLB of every CPU running this process (LiveTable::Insert says more). Only
-    // sampled allocations get here, so the write on a hit costs no contention worth measuring.
-    uint64_t state = 0;
-    if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
-      if (state == hash && matches(slot)) return static_cast<int64_t>(index);
-      continue;  // another key, or one still being written
-    }
-    if (!fill(slot)) return -1;
-    slot.state.store(hash, std::memory_order_release);  // publish: pairs with the acquire loads
-    return static_cast<int64_t>(index);
-  }
-  return -1;
-}
-
-// True when a slot is published (not empty, not still being written).
-template <typename Slot>
-bool Published(const Slot& slot) {
-  const uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish
-  return state != 0 && (state & kBusy) == 0;
-}
+bool Published(uint64_t state) { return state != 0 && (state & kBusy) == 0; }
 
 }  // namespace
 
@@ -65,42 +40,167 @@ size_t StackTable::MemoryNeeded(uint64_t capacity) {
   return capacity * sizeof(Slot) + capacity * kFramesPerStack * sizeof(uint64_t);
 }
 
-void StackTable::Init(void* memory, uint64_t capacity) {
+void StackTable::Init(void* memory, uint64_t capacity, EvictHook evict, void* evict_context) {
   slots_ = static_cast<Slot*>(memory);
   frames_ = reinterpret_cast<uint64_t*>(static_cast<char*>(memory) + capacity * sizeof(Slot));
   frames_capacity_ = capacity * kFramesPerStack;
   frames_next_.store(0, std::memory_order_relaxed);
   mask_ = capacity - 1;
+  evict_ = evict;
+  evict_context_ = evict_context;
+  eviction_paused_.store(false, std::memory_order_relaxed);
+  evictions_.store(0, std::memory_order_relaxed);
+}
+
+// Frames are read and written one relaxed atomic word at a time: an inserter may compare a
+// slot's frames while an evictor rewrites them. It then finds the state changed and backs off
+// (TryPin), but the read itself must not be a data race.
+bool StackTable::Matches(const Slot& slot, const uint64_t* frames, int depth,
+                         uint32_t generation) const {
+  if (slot.depth.load(std::memory_order_relaxed) != depth ||
+      slot.generation.load(std::memory_order_relaxed) != generation)
+    return false;
+  const uint64_t* mine = frames_ + slot.offset.load(std::memory_order_relaxed);
+  for (int i = 0; i < depth; ++i)
+    if (__atomic_load_n(&mine[i], __ATOMIC_RELAXED) != frames[i]) return false;
+  return true;
+}
+
+bool StackTable::TryPin(Slot& slot, uint64_t hash, const uint64_t* frames, int depth,
+                        uint32_t generation) {
+  if (!Matches(slot, frames, depth, generation)) return false;
+  // The pin count arbitrates: an evictor swaps it from 0 to kEvicting, so either it sees our pin
+  // and leaves the slot alone, or we see its mark. Then look again: the slot may have changed
+  // stacks between the match above and the pin, and cannot any more once pinned.
+  const uint32_t before = slot.pins.fetch_add(1, std::memory_order_acq_rel);
+  if ((before & kEvicting) == 0 && slot.state.load(std::memory_order_acquire) == hash &&
+      Matches(slot, frames, depth, generation))
+    return true;
+  slot.pins.fetch_sub(1, std::memory_order_release);
+  return false;
+}
+
+bool StackTable::TryEvict(uint64_t index, uint64_t hash) {
+  if (eviction_paused_.load(std::memory_order_relaxed)) return false;  // the common "no"
+  Slot& slot = slots_[index];
+  uint64_t state = slot.state.load(std::memory_order_acquire);
+  if (!Published(state)) return false;
+  uint32_t unpinned = 0;
+  if (!slot.pins.compare_exchange_strong(unpinned, kEvicting, std::memory_order_seq_cst))
+    return false;
+  // The Dekker pair with a dump (PauseEviction, then Get): the mark first, then the pause flag.
+  // Backing off changes nothing a reader could have seen but the mark. The state is claimed
+  // from the stack seen above: if another evictor replaced that stack meanwhile, or left the
+  // slot vacant (for any inserter to claim), this one leaves it.
+  if (eviction_paused_.load(std::memory_order_seq_cst) ||
+      !slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acq_rel)) {
+    slot.pins.fetch_sub(kEvicting, std::memory_order_release);
+    return false;
+  }
+  evictions_.fetch_add(1, std::memory_order_relaxed);
+  if (evict_ != nullptr) evict_(index, evict_context_);
+  return true;
+}
+
+bool StackTable::Fill(Slot& slot, const uint64_t* frames, int depth, uint32_t generation) {
+  if (slot.room.load(std::memory_order_relaxed) < depth) {
+    const uint32_t room = (static_cast<uint32_t>(depth) + kRoomStep - 1) / kRoomStep * kRoomStep;
+    const uint64_t offset = frames_next_.fetch_add(room, std::memory_order_relaxed);
+    if (offset + room > frames_capacity_) return false;  // frame pool exhausted
+    slot.offset.store(static_cast<uint32_t>(offset), std::memory_order_relaxed);
+    slot.room.store(static_cast<uint16_t>(room), std::memory_order_relaxed);
+  }
+  uint64_t* mine = frames_ + slot.offset.load(std::memory_order_relaxed);
+  for (int i = 0; i < depth; ++i) __atomic_store_n(&mine[i], frames[i], __ATOMIC_RELAXED);
+  slot.depth.store(static_cast<uint16_t>(depth), std::memory_order_relaxed);
+  slot.generation.store(static_cast<uint16_t>(generation), std::memory_order_relaxed);
+  return true;
 }
 
 int64_t StackTable::Intern(const uint64_t* frames, int depth, uint32_t generation) {
   if (slots_ == nullptr) return -1;
-  const size_t bytes = static_cast<size_t>(depth) * sizeof(uint64_t);
-  return InternSlot(
-      slots_, mask_, HashFrames(frames, depth, generation), kMaxProbe,
-      [&](const Slot& slot) {
-        return static_cast<int>(slot.depth) == depth && slot.generation == generation &&
-               memcmp(frames_ + slot.offset, frames, bytes) == 0;
-      },
-      [&](Slot& slot) {
-        const uint64_t offset = frames_next_.fetch_add(depth, std::memory_order_relaxed);
-        if (offset + depth > frames_capacity_) return false;  // frame pool exhausted
-        memcpy(frames_ + offset, frames, bytes);
-        slot.depth = static_cast<uint16_t>(depth);
-        slot.generation = static_cast<uint16_t>(generation);
-        slot.offset = static_cast<uint32_t>(offset);
-        return true;
-      });
+  const uint64_t hash = HashFrames(frames, depth, generation);
+  // The slot is ours (busy): fill it, pin it for the caller, publish. `evicted`: TryEvict took
+  // it, and its pins hold the kEvicting mark.
+  auto take = [&](Slot& slot, bool evicted) -> bool {
+    // Adjusted, never stored: an inserter that pinned this slot by mistake a moment ago (TryPin)
+    // may still be taking its pin back.
+    // The mark goes only after the state changed (release: Get relies on that order).
+    if (!Fill(slot, frames, depth, generation)) {
+      slot.state.store(kVacant, std::memory_order_release);
+      if (evicted) slot.pins.fetch_sub(kEvicting, std::memory_order_release);
+      return false;
+    }
+    if (evicted)
+      slot.pins.fetch_sub(kEvicting - 1, std::memory_order_release);
+    else
+      slot.pins.fetch_add(1, std::memory_order_relaxed);
+    slot.state.store(hash, std::memory_order_release);  // publish: pairs with acquire loads
+    return true;
+  };
+  // First pass: this stack's slot, or the first empty one in the window.
+  for (int i = 0; i < kMaxProbe; ++i) {
+    const uint64_t index = (hash + i) & mask_;
+    Slot& slot = slots_[index];
+    // Claim first: the CAS doubles as the load (on failure it returns the state, with acquire
+    // ordering that pairs with publish). Touching a fresh page with a write maps a new page at
+    // once; a load first would map the zero page, and the claim after it would copy that and
+    // flush the TLB of every CPU running this process (LiveTable::Insert says more). Only
+    // sampled allocations get here, so the write on a hit costs no contention worth measuring.
+    uint64_t state = 0;
+    if (slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
+      if (take(slot, /*evicted=*/false)) return static_cast<int64_t>(index);
+      break;  // the pool is exhausted: only a slot with room of its own can take the stack
+    }
+    if (state == hash && TryPin(slot, hash, frames, depth, generation))
+      return static_cast<int64_t>(index);
+  }
+  // Second pass, when the window is full: a vacant slot, or one whose stack nobody pins.
+  for (int i = 0; i < kMaxProbe; ++i) {
+    const uint64_t index = (hash + i) & mask_;
+    Slot& slot = slots_[index];
+    if (slot.room.load(std::memory_order_relaxed) < depth &&
+        frames_next_.load(std::memory_order_relaxed) >= frames_capacity_)
+      continue;  // it could not hold the stack
+    uint64_t state = kVacant;
+    bool evicted = false;
+    if (!slot.state.compare_exchange_strong(state, hash | kBusy, std::memory_order_acquire)) {
+      evicted = TryEvict(index, hash);
+      if (!evicted) continue;
+    }
+    if (take(slot, evicted)) return static_cast<int64_t>(index);
+  }
+  return -1;
+}
+
+void StackTable::Unpin(uint64_t id) {
+  if (slots_ == nullptr || id > mask_) return;
+  slots_[id].pins.fetch_sub(1, std::memory_order_release);
+}
+
+void StackTable::PauseEviction(bool paused) {
+  eviction_paused_.store(paused, std::memory_order_seq_cst);
 }
 
 bool StackTable::Get(uint64_t id, const uint64_t** frames, int* depth,
                      uint32_t* generation) const {
   if (id > mask_) return false;
   const Slot& slot = slots_[id];
-  if (!Published(slot)) return false;
-  *frames = frames_ + slot.offset;
-  *depth = static_cast<int>(slot.depth);
-  if (generation != nullptr) *generation = slot.generation;
+  const uint64_t state = slot.state.load(std::memory_order_acquire);  // pairs with publish
+  if (!Published(state)) return false;
+  // A marked slot: an evictor is at work. If it marked the slot before a dump paused eviction,
+  // it may take it; if after, it sees the pause and unmarks at once, so wait a moment for that
+  // (a bounded wait: the evictor may be the very thread this dump interrupted). Once unmarked,
+  // a state that still reads the same means nobody took the slot (an evictor changes the state
+  // before it unmarks, with release), and the stack stays as read while eviction is paused.
+  for (int spins = 0; (slot.pins.load(std::memory_order_seq_cst) & kEvicting) != 0; ++spins) {
+    if (spins == kMarkWaitSpins) return false;
+    CpuRelax();
+  }
+  if (slot.state.load(std::memory_order_acquire) != state) return false;
+  *frames = frames_ + slot.offset.load(std::memory_order_relaxed);
+  *depth = slot.depth.load(std::memory_order_relaxed);
+  if (generation != nullptr) *generation = slot.generation.load(std::memory_order_relaxed);
   return true;
 }
 

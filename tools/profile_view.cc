@@ -59,11 +59,23 @@ void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::stri
   if (fold && report.locations_symbolized > 0) FoldRuntimeFrames(p);
 }
 
+namespace {
+
+// A raw dump names no frame of a mapping. (Its only named frame, if any, is the shim's
+// "[evicted stacks]", which has none.)
+bool IsRawDump(const Profile& p) {
+  for (const Location& loc : p.location)
+    if (loc.mapping_id != 0 && !loc.line.empty()) return false;
+  return true;
+}
+
+}  // namespace
+
 Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
   Result<Profile> p = LoadProfileFile(path);
-  // Only a raw dump (no functions at all): one that `symbolize` or `dump` named already keeps
-  // what they could not name, without warning about it again with this machine's binaries.
-  if (p.ok() && p.value().function.empty())
+  // Only a raw dump: one that `symbolize` or `dump` named already keeps what they could not
+  // name, without warning about it again with this machine's binaries.
+  if (p.ok() && IsRawDump(p.value()))
     NameProfile(cmd, &p.value(), {}, BinarySource(), /*fold=*/true);
   return p;
 }

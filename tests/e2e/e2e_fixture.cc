@@ -72,9 +72,39 @@ __attribute__((noinline)) void churn_blocks(long total, unsigned seed) {
     done += static_cast<long>(s);
   }
 }
+// 2^depth distinct call stacks, one per path through two mutually recursive functions; each
+// allocates one block at the bottom and frees it at once.
+__attribute__((noinline)) void churn_leaf(size_t size) {
+  void* p = malloc(size);
+  memset(p, 1, 1);
+  free(p);
+}
+__attribute__((noinline)) void churn_right(int depth, unsigned path);
+__attribute__((noinline)) void churn_left(int depth, unsigned path) {
+  if (depth == 0) churn_leaf(100);
+  else if (path & 1) churn_left(depth - 1, path >> 1);
+  else churn_right(depth - 1, path >> 1);
+  __asm__ volatile("" ::: "memory");  // no tail call: every level stays a frame
+}
+__attribute__((noinline)) void churn_right(int depth, unsigned path) {
+  if (depth == 0) churn_leaf(100);
+  else if (path & 1) churn_left(depth - 1, path >> 1);
+  else churn_right(depth - 1, path >> 1);
+  __asm__ volatile("" ::: "memory");
+}
+__attribute__((noinline)) void late_leak(int n) { for (int i = 0; i < n; ++i) Keep(malloc(4000)); }
 }
 
 namespace {
+
+// Fills the stack table with stacks that hold nothing, then leaks from a stack never seen.
+int ModeStackChurn() {
+  constexpr int kDepth = 13;
+  for (unsigned path = 0; path < (1u << kDepth); ++path) churn_left(kDepth, path);
+  late_leak(100);
+  printf("truth churn_leaf alloc_objects=%u\n", 1u << kDepth);
+  return 0;
+}
 
 int ModeSites() {
   // Counts 11..24 make every site distinguishable in the profile.
@@ -174,7 +204,8 @@ int ModeSleep(int ms) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: e2e_fixture sites|stat|storm SECONDS|fork|own_signal|sleep MS\n");
+    fprintf(stderr, "usage: e2e_fixture sites|stat|storm SECONDS|fork|own_signal|sleep MS|"
+                    "stack_churn\n");
     return 2;
   }
   g_keep.reserve(1 << 17);  // so the vector does not reallocate inside the measured sites
@@ -185,6 +216,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "fork") == 0) return ModeFork();
   if (strcmp(mode, "own_signal") == 0) return ModeOwnSignal();
   if (strcmp(mode, "sleep") == 0) return ModeSleep(argc > 2 ? atoi(argv[2]) : 500);
+  if (strcmp(mode, "stack_churn") == 0) return ModeStackChurn();
   fprintf(stderr, "unknown mode %s\n", mode);
   return 2;
 }

@@ -30,7 +30,8 @@ def pprof(*args, check_stderr=True):
 
 
 SAMPLE_RE = re.compile(r"^\s*(-?\d+)\s+(-?\d+)\s+(-?\d+)\s+(-?\d+):((?:\s+\d+)*)\s*$")
-LOCATION_RE = re.compile(r"^\s*(\d+): (0x[0-9a-f]+) M=(\d+)\s*(.*)$")
+# "M=" is missing for a location without a mapping (the shim's "[evicted stacks]" frame).
+LOCATION_RE = re.compile(r"^\s*(\d+): (0x[0-9a-f]+)(?: M=(\d+))?\s*(.*)$")
 
 
 MAPPING_RE = re.compile(r"^(\d+): (0x[0-9a-f]+)/(0x[0-9a-f]+)/(0x[0-9a-f]+) (\S+)")
@@ -67,7 +68,7 @@ def parse_raw(text, symbolize=True):
         elif section == "locations":
             m = LOCATION_RE.match(line)
             if m:
-                current_location = {"address": int(m.group(2), 16), "mapping": int(m.group(3)),
+                current_location = {"address": int(m.group(2), 16), "mapping": int(m.group(3) or 0),
                                     "functions": []}
                 locations[int(m.group(1))] = current_location
                 rest = m.group(4).strip()

@@ -92,6 +92,40 @@ def case_sites(shim, fixture, workdir):
     check(not errors, "wrong values:\n  " + "\n  ".join(errors))
 
 
+def case_stack_churn(shim, fixture, workdir):
+    """A table full of stacks without live blocks still takes a leak that starts late.
+
+    8192 distinct stacks allocate and free at once, in a table of 256; then 100 blocks leak from
+    a stack never seen before. At rate 1 everything is exact: the leak in full, and every
+    allocation counted once, either under its own stack or under the evicted stacks' frame.
+    (Before eviction the table filled and the leak was dropped: 0 bytes in use.)
+    """
+    r = run(shim, fixture, ["stack_churn"],
+            {"LEAKTRACK_RATE": "1", "LEAKTRACK_MAX_STACKS": "256", "LEAKTRACK_AT_EXIT": "1"},
+            workdir)
+    check(r.returncode == 0 and "truth churn_leaf alloc_objects=8192" in r.stdout,
+          f"fixture failed: {r}")
+    files = dumps(workdir)
+    check(len(files) == 1, f"expected one dump, got {files}")
+    text = pprof_raw.pprof("-raw", files[0])
+    samples, locations = pprof_raw.parse_raw(text)
+    totals = pprof_raw.totals_by_leaf(samples, locations)
+    check(totals.get("late_leak") == [100, 400000, 100, 400000],
+          f"late_leak: got {totals.get('late_leak')}, want [100, 400000, 100, 400000]")
+    evicted = totals.get("[evicted")  # the frame "[evicted stacks]", cut at its space
+    check(evicted is not None and evicted[2:] == [0, 0] and evicted[0] > 0,
+          f"evicted stacks' frame: got {evicted}, want allocations and nothing in use")
+    m = re.search(r"evicted_stacks=(\d+)", text)
+    check(m and int(m.group(1)) > 0, "no evicted_stacks count in the comments")
+    check("dropped_samples=0" in text, "samples were dropped")
+    # Every churn allocation counted once: in its own stack's sample or in the evicted ones',
+    # which may also hold a few of the program's start-up allocations (freed ones only).
+    churn = totals.get("churn_leaf", [0, 0, 0, 0])
+    counted = churn[0] + evicted[0]
+    check(8192 <= counted <= 8192 + 64 and churn[2] == 0,
+          f"churn_leaf {churn} + evicted {evicted}: want 8192 allocations, none in use")
+
+
 def case_statistical(shim, fixture, workdir):
     """At the default rate, the live estimate falls within 5 sigma of the truth."""
     r = run(shim, fixture, ["stat"], {}, workdir)

@@ -1,6 +1,7 @@
 // Tests of the per-site allocation tallies (site_counters.h).
 #include "site_counters.h"
 
+#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
@@ -89,6 +90,32 @@ TEST_F(SiteCountersTest, AtRateOneTheMixedTallyCountsExactly) {
   const SiteCounters::Tally m = Read(1, SiteCounters::kExactSizes);
   EXPECT_EQ(m.allocs, 96 * SiteCounters::kWeightOne);
   EXPECT_EQ(m.alloc_bytes, bytes);
+}
+
+TEST_F(SiteCountersTest, EvictionFoldsAllocationsAndResetsTheRecord) {
+  // Five sizes: four exact tallies and one mixed. All freed, as for a stack that is evicted.
+  const uint64_t sizes[] = {100, 200, 300, 400, 5000, 100};
+  uint64_t want_objects = 0;
+  double want_bytes = 0;
+  for (uint64_t s : sizes) {
+    counters_.AddAlloc(7, s);
+    want_objects += static_cast<uint64_t>(SampleScale(s, kRate) * SiteCounters::kWeightOne + 0.5);
+    want_bytes += SampleScale(s, kRate) * static_cast<double>(s);
+  }
+  for (uint64_t s : sizes) counters_.AddFree(7, s);
+  counters_.AddAlloc(8, 100);  // another stack: untouched by the eviction
+  counters_.Evict(7);
+  const SiteCounters::Evicted e = counters_.evicted();
+  EXPECT_EQ(e.stacks, 1u);
+  EXPECT_EQ(e.objects, want_objects);  // each object rounded once, as MixedWeight does
+  EXPECT_NEAR(static_cast<double>(e.bytes), want_bytes, static_cast<double>(std::size(sizes)));
+  SiteCounters::Tally t;
+  for (int k = 0; k < SiteCounters::kTallies; ++k) EXPECT_FALSE(counters_.Get(7, k, &t));
+  EXPECT_EQ(Read(8, 0).allocs, 1u);
+  // The record starts over for the stack that gets the id next.
+  counters_.AddAlloc(7, 64);
+  EXPECT_EQ(Read(7, 0).size, 64u);
+  EXPECT_EQ(Read(7, 0).allocs, 1u);
 }
 
 TEST_F(SiteCountersTest, ConcurrentSitesClaimEachSizeOnceAndBalance) {
