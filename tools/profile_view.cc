@@ -16,6 +16,29 @@ namespace {
 
 std::string Basename(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
+// The shim counts the samples it had to drop in a comment (heap_profile.cc). A profile that lost
+// some undercounts, and pprof shows that only as one of the comment lines above its report.
+void WarnDroppedSamples(const std::string& cmd, const Profile& p) {
+  unsigned long long live = 0, stacks = 0, samples = 0;
+  bool found = false;
+  for (int64_t id : p.comment) {
+    const char* c = p.Str(id).c_str();
+    found |= sscanf(c, "dropped(live/stack table full)=%llu/%llu", &live, &stacks) == 2;
+    sscanf(c, "samples=%llu", &samples);
+  }
+  if (!found || live + stacks == 0) return;
+  std::string why;
+  if (live != 0)
+    why += std::to_string(live) + " as the live table was full (raise LEAKTRACK_MAX_LIVE)";
+  if (stacks != 0)
+    why += std::string(why.empty() ? "" : ", ") + std::to_string(stacks) +
+           " as the stack table was full (raise LEAKTRACK_MAX_STACKS)";
+  fprintf(stderr,
+          "leaktrack %s: warning: the process dropped %llu of %llu samples, %s; the "
+          "values undercount\n",
+          cmd.c_str(), live + stacks, samples, why.c_str());
+}
+
 }  // namespace
 
 std::vector<std::string> LocationFrames(const Profile& p, const Location& loc, bool with_address) {
@@ -52,6 +75,7 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
                  const BinarySource& source, bool fold) {
   SymbolCache cache(debug_dirs, source);
+  WarnDroppedSamples(cmd, *p);
   const SymbolizeReport report = SymbolizeProfile(p, &cache);
   for (const std::string& w : report.warnings)
     fprintf(stderr, "leaktrack %s: warning: %s\n", cmd.c_str(), w.c_str());

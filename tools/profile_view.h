@@ -27,7 +27,7 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
 // Names a raw profile for command `cmd` (symbolize, dump, and the reports): symbolized with the
 // binaries `source` points at (this machine's by default) and `debug_dirs`, one stderr line
 // per mapping that could not be
-// ("leaktrack CMD: warning: ..."), then, with `fold` and if anything was named here, its
+// ("leaktrack CMD: warning: ...") and one if the process dropped samples, then, with `fold` and if anything was named here, its
 // standard-library frames charged to the program (symbolizer/runtime_frames.h). A profile
 // that is already symbolized is left as it is, so naming twice changes nothing.
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
