@@ -11,6 +11,7 @@
 
 #include "fault_injection.h"
 #include "own_fd.h"
+#include "proc_self.h"
 #include "raw_log.h"
 
 namespace leaktrack {
@@ -119,8 +120,9 @@ Outcome WriteUnnamed(const char* dir, unsigned long pid, const char* data, size_
     *r = Fail(*r, "write", err);
     return Outcome::kDone;
   }
-  char self[48];
-  RawFormat(self, sizeof(self), "/proc/self/fd/%d", fd);
+  char leaf[24], self[48];
+  RawFormat(leaf, sizeof(leaf), "fd/%d", fd);
+  ProcSelfPath(leaf, self, sizeof(self));
   const int err = NameUnderFreeSequence(&LinkFdPath, self, dir, pid, r);
   close(fd);
   if (err == 0) {

@@ -16,6 +16,7 @@
 #include "dump_file.h"
 #include "heap_profile.h"
 #include "internal_alloc.h"
+#include "last_thread.h"
 #include "profiler.h"
 #include "raw_log.h"
 #include "signal_hooks.h"
@@ -152,16 +153,28 @@ void OnDumpSignal(int, siginfo_t*, void*) {
   errno = saved_errno;
 }
 
+// Naps of at most this long between the checks that the program still has a thread of its own:
+// how long, at most, a process whose main thread called pthread_exit outlives its last thread.
+constexpr uint64_t kLastThreadCheckMs = 100;
+
 void* IntervalLoop(void*) {
   ScopedGuard guard;  // this thread's own allocations (pthread internals) are not profiled
-  const uint64_t ms = g_profiler.config.interval_ms;
+  const uint64_t interval_ms = g_profiler.config.interval_ms;
   for (;;) {
-    struct timespec ts = {static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    for (uint64_t slept = 0; slept < interval_ms;) {
+      const uint64_t ms = interval_ms - slept < kLastThreadCheckMs ? interval_ms - slept
+                                                                  : kLastThreadCheckMs;
+      struct timespec ts = {static_cast<time_t>(ms / 1000),
+                            static_cast<long>(ms % 1000) * 1000000L};
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
+      slept += ms;
+      // Returning ends this thread; glibc then ends the process with exit(0), as it would have
+      // when the program's last thread exited (last_thread.h).
+      if (OnlyCallerThreadLeft()) return nullptr;
     }
     DumpNow();
   }
-  return nullptr;
 }
 
 // Periodic dumps run on their own thread rather than on a timer signal: a signal every few

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "own_fd.h"
+#include "proc_self.h"
 
 namespace leaktrack {
 namespace {
@@ -151,11 +152,15 @@ bool ReadBuildIdFromFile(const char* path, char* hex, size_t hex_cap) {
 
 bool ReadBuildIdFromMemory(uint64_t base, char* hex, size_t hex_cap) {
   // Through /proc/self/mem, an address unmapped meanwhile is a failed read, not a fault.
-  return ReadBuildIdVia("/proc/self/mem", base, /*loaded=*/true, hex, hex_cap);
+  char mem[40];
+  ProcSelfPath("mem", mem, sizeof(mem));
+  return ReadBuildIdVia(mem, base, /*loaded=*/true, hex, hex_cap);
 }
 
 int AddressWritable(uint64_t address) {
-  const int fd = OpenOwnFd("/proc/self/maps", O_RDONLY);
+  char maps[40];
+  ProcSelfPath("maps", maps, sizeof(maps));
+  const int fd = OpenOwnFd(maps, O_RDONLY);
   if (fd < 0) return -1;
   // Small on the stack: this runs on the sampling path, maybe on a thread with a small stack.
   // Only each line's head ("start-limit perms") is kept; the rest is skipped to the newline.
@@ -191,12 +196,15 @@ int AddressWritable(uint64_t address) {
 int ReadExecutableMappings(Arena* arena, Mapping** out) {
   // /proc/self/maps of a big service is a few hundred KB; grow by re-reading if it did not fit.
   size_t cap = 256 << 10;
+  char maps_path[40], exe_link[40];
+  ProcSelfPath("maps", maps_path, sizeof(maps_path));
+  ProcSelfPath("exe", exe_link, sizeof(exe_link));
   char* text = nullptr;
   size_t len = 0;
   for (int attempt = 0; attempt < 4; ++attempt, cap *= 4) {
     text = static_cast<char*>(arena->Alloc(cap, 16));
     if (text == nullptr) return errno = ENOMEM, -1;
-    const int fd = OpenOwnFd("/proc/self/maps", O_RDONLY);
+    const int fd = OpenOwnFd(maps_path, O_RDONLY);
     if (fd < 0) return -1;
     len = 0;
     ssize_t n;
@@ -215,7 +223,7 @@ int ReadExecutableMappings(Arena* arena, Mapping** out) {
   // Kept off the stack: a dump may run on a small alternate signal stack.
   char* exe = static_cast<char*>(arena->Alloc(4096, 1));
   if (exe == nullptr) return errno = ENOMEM, -1;
-  const ssize_t exe_len = readlink("/proc/self/exe", exe, 4095);
+  const ssize_t exe_len = readlink(exe_link, exe, 4095);
   exe[exe_len > 0 ? exe_len : 0] = '\0';
   static const char kDeleted[] = " (deleted)";
   if (exe_len > 10 && strcmp(exe + exe_len - 10, kDeleted) == 0) exe[exe_len - 10] = '\0';

@@ -106,6 +106,21 @@ int ModeStackChurn() {
   return 0;
 }
 
+// main() ends with pthread_exit: the process ends when its worker does, with status 0.
+int ModeMainPthreadExit() {
+  pthread_t worker;
+  pthread_create(
+      &worker, nullptr,
+      [](void*) -> void* {
+        usleep(300000);
+        hold_blocks(5, 3000);
+        printf("worker done\n");  // flushed by the exit(0) of whichever thread is last
+        return nullptr;
+      },
+      nullptr);
+  pthread_exit(nullptr);
+}
+
 int ModeSites() {
   // Counts 11..24 make every site distinguishable in the profile.
   site_malloc(11);
@@ -205,7 +220,7 @@ int ModeSleep(int ms) {
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: e2e_fixture sites|stat|storm SECONDS|fork|own_signal|sleep MS|"
-                    "stack_churn\n");
+                    "stack_churn|main_pthread_exit\n");
     return 2;
   }
   g_keep.reserve(1 << 17);  // so the vector does not reallocate inside the measured sites
@@ -217,6 +232,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "own_signal") == 0) return ModeOwnSignal();
   if (strcmp(mode, "sleep") == 0) return ModeSleep(argc > 2 ? atoi(argv[2]) : 500);
   if (strcmp(mode, "stack_churn") == 0) return ModeStackChurn();
+  if (strcmp(mode, "main_pthread_exit") == 0) return ModeMainPthreadExit();
   fprintf(stderr, "unknown mode %s\n", mode);
   return 2;
 }

@@ -238,6 +238,27 @@ def case_program_owns_signal(shim, fixture, workdir):
     check(not dumps(workdir), "the shim dumped on a signal the program owns")
 
 
+def case_main_pthread_exit(shim, fixture, workdir):
+    """A process whose main thread called pthread_exit ends with its last thread, interval
+    thread or not. (The shim's interval thread used to keep it alive for good, and as it blocks
+    every signal, SIGTERM could not end it either.)"""
+    start = time.monotonic()
+    try:
+        r = run(shim, fixture, ["main_pthread_exit"],
+                {"LEAKTRACK_INTERVAL": "1", "LEAKTRACK_AT_EXIT": "1", "LEAKTRACK_RATE": "1"},
+                workdir, timeout=10)
+    except subprocess.TimeoutExpired:
+        raise Failure("the process outlived its last thread (killed after 10 s)")
+    elapsed = time.monotonic() - start
+    check(r.returncode == 0 and "worker done" in r.stdout, f"program changed: {r}")
+    # The worker runs 0.3 s; the interval thread looks every 0.1 s whether it is alone.
+    check(elapsed < 3, f"took {elapsed:.1f} s")
+    files = dumps(workdir)
+    check(len(files) == 1, f"expected the at-exit dump, got {files}")
+    hold = pprof_raw.totals_by_leaf(*load(files[0])).get("hold_blocks")
+    check(hold == [5, 15000, 5, 15000], f"hold_blocks {hold}")
+
+
 def case_dump_failure(shim, fixture, workdir):
     """A dump into a missing directory prints one line and the program carries on."""
     env = {"LEAKTRACK_DIR": os.path.join(workdir, "missing"), "LEAKTRACK_AT_EXIT": "1"}
