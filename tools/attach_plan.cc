@@ -200,7 +200,7 @@ Result<LoaderFunctions> FindLoaderFunctions(const TargetProcess& target, const s
 
 std::vector<StoppableThread> StoppableThreads(pid_t pid, std::string* seen) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task";
-  const Result<std::string> text = ReadWholeFile("/proc/" + std::to_string(pid) + "/maps");
+  const Result<std::string> text = ReadWholeFile(ProcDir(pid) + "/maps");
   const std::vector<MapsLine> maps = ParseProcMaps(text.ok() ? text.value() : "");
   std::vector<StoppableThread> restarting, interrupted;
   std::map<std::string, int> others;

@@ -218,7 +218,7 @@ int AttachCommand(int argc, char** argv, int first) {
   }
   if (request.pid_arg.empty()) return Fail(kCmd, "missing PID (see --help)", kExitUsage);
   const pid_t pid = request.pid;
-  const std::string proc = "/proc/" + request.pid_arg;
+  const std::string proc = ProcDir(pid);
   if (pid == getpid()) return Fail(kCmd, "cannot attach to leaktrack itself");
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) {

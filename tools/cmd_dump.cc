@@ -189,7 +189,7 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   const pid_t pid = request.pid;
   const std::string& pid_arg = request.pid_arg;
   const double timeout = request.timeout;
-  const std::string proc = "/proc/" + pid_arg;
+  const std::string proc = ProcDir(pid);
 
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) {

@@ -64,10 +64,16 @@ bool MaskHas(const std::string& hex_mask, int signo) {
   return (strtoull(hex_mask.c_str(), nullptr, 16) >> (signo - 1)) & 1;
 }
 
-// The path of the mapping of `pid` that holds `addr` ("" if anonymous or not found).
-std::string MappingPath(pid_t pid, uint64_t addr) {
-  const std::vector<MapsLine> maps =
-      ParseProcMaps(ReadProcFile("/proc/" + std::to_string(pid) + "/maps"));
+// /proc/PID/task/TID: the thread's own view of the process, which holds when the main thread
+// (whose /proc/PID is) has exited.
+std::string TaskDir(pid_t pid, pid_t tid) {
+  return "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid);
+}
+
+// The path of the mapping that holds `addr` ("" if anonymous or not found), as thread `tid` of
+// `pid` sees the process.
+std::string MappingPath(pid_t pid, pid_t tid, uint64_t addr) {
+  const std::vector<MapsLine> maps = ParseProcMaps(ReadProcFile(TaskDir(pid, tid) + "/maps"));
   const MapsLine* m = MappingAt(maps, addr);
   return m != nullptr ? m->path : "";
 }
@@ -160,7 +166,7 @@ bool RemoteThread::Inspect(const std::vector<long>& allowed_syscalls, std::strin
                            bool* retry) {
   const std::string thread = "thread " + std::to_string(tid_);
   *retry = false;
-  mem_fd_ = open(("/proc/" + std::to_string(pid_) + "/mem").c_str(), O_RDWR | O_CLOEXEC);
+  mem_fd_ = open((TaskDir(pid_, tid_) + "/mem").c_str(), O_RDWR | O_CLOEXEC);
   if (ptrace(PTRACE_GETREGS, tid_, nullptr, &saved_regs_) != 0) {
     *error = Errno(("ptrace(PTRACE_GETREGS) of " + thread).c_str(), errno);
     return false;
@@ -184,7 +190,7 @@ bool RemoteThread::Inspect(const std::vector<long>& allowed_syscalls, std::strin
     *retry = true;
     return false;
   }
-  const std::string code = MappingPath(pid_, regs.rip);
+  const std::string code = MappingPath(pid_, tid_, regs.rip);
   if (code.substr(code.rfind('/') + 1).rfind("ld-linux", 0) == 0) {
     *error = thread + " is in the dynamic loader (" + code + "), which may hold its lock";
     *retry = true;

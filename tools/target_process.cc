@@ -116,8 +116,22 @@ std::string TargetProcess::Here(const std::string& path) const {
   return path.empty() ? cwd : cwd + "/" + path;
 }
 
+std::string ProcDir(pid_t pid) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  Result<std::string> status = ReadWholeFile(proc + "/status");
+  if (!status.ok() || status.value().find("\nState:\tZ") == std::string::npos) return proc;
+  for (pid_t tid : ThreadIds(pid)) {
+    const std::string task = proc + "/task/" + std::to_string(tid);
+    Result<std::string> thread = ReadWholeFile(task + "/status");
+    if (tid != pid && thread.ok() && thread.value().find("\nState:\tZ") == std::string::npos)
+      return task;
+  }
+  return proc;  // all gone: the process is exiting
+}
+
 TargetProcess InspectTarget(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
+  const std::string dir = ProcDir(pid);
   TargetProcess t;
   t.pid = pid;
   Result<std::string> status = ReadWholeFile(proc + "/status");
@@ -136,16 +150,16 @@ TargetProcess InspectTarget(pid_t pid) {
         t.fs_groups.push_back(static_cast<gid_t>(g));
     }
   }
-  if (!SameFile(proc + "/root", "/") || !SameFile(proc + "/ns/mnt", "/proc/self/ns/mnt")) {
+  if (!SameFile(dir + "/root", "/") || !SameFile(dir + "/ns/mnt", "/proc/self/ns/mnt")) {
     // Another root, or our root seen through other mounts (systemd's PrivateTmp and
     // ProtectSystem= give a service its own mount namespace): its paths are only reachable
     // through the kernel's links, which walk its mounts.
-    t.root = proc + "/root";
-    t.cwd = proc + "/cwd";
+    t.root = dir + "/root";
+    t.cwd = dir + "/cwd";
     return t;
   }
   char buf[PATH_MAX];
-  ssize_t n = readlink((proc + "/cwd").c_str(), buf, sizeof buf - 1);
+  ssize_t n = readlink((dir + "/cwd").c_str(), buf, sizeof buf - 1);
   if (n > 0) t.cwd.assign(buf, n);
   return t;
 }
@@ -227,7 +241,7 @@ SignalTarget QuietThread(pid_t pid, int signo) {
 }
 
 std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& profile) {
-  const std::string proc = "/proc/" + std::to_string(pid);
+  const std::string proc = ProcDir(pid);
   std::map<std::string, std::string> links;
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) return links;

@@ -35,9 +35,16 @@ struct TargetProcess {
   std::string Here(const std::string& path) const;
 };
 
-// Reads /proc/PID/status, /proc/PID/root, /proc/PID/ns/mnt and /proc/PID/cwd. Never fails: what
-// cannot be read is taken to be as ours (same root and mounts, same PID).
+// Reads /proc/PID/status, and root, ns/mnt and cwd under ProcDir(pid). Never fails: what cannot
+// be read is taken to be as ours (same root and mounts, same PID).
 TargetProcess InspectTarget(pid_t pid);
+
+// The /proc directory to read a process's maps, environ, mem, exe, root, cwd, ns and map_files
+// through: /proc/PID, or /proc/PID/task/TID of a live thread once the main thread has exited
+// (a program whose main() ends with pthread_exit while its workers run on). The kernel answers
+// those through the thread it names, and an exited main thread has none of them left: its maps
+// read empty, and `dump` took the process for one without the shim.
+std::string ProcDir(pid_t pid);
 
 // Why the process could not create its dump in `dir` (a path here): missing, not a directory,
 // on a read-only file system (a container's root often is), or not writable for the process's

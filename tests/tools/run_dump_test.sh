@@ -1,10 +1,11 @@
 #!/bin/bash
 # End-to-end tests of `leaktrack run` and `leaktrack dump`.
-# usage: run_dump_test.sh LEAKTRACK SLEEPER CC errors|shim|blocked|install
+# usage: run_dump_test.sh LEAKTRACK SLEEPER CC errors|shim|blocked|main_exits|install
 #   errors: refusals and bad PIDs (needs no shim)
 #   shim:   run + dump + symbolize + growth against the real libleaktrack.so (skips, exit 77,
 #           when it has not been built next to LEAKTRACK)
 #   blocked: a program that blocks every signal is not signalled (skips without the shim)
+#   main_exits: a program whose main thread has exited is dumped (skips without the shim)
 #   install: cmake --install into a scratch prefix, then run from there
 set -u
 LEAKTRACK=$1 SLEEPER=$2 CC=$3 MODE=$4
@@ -89,6 +90,30 @@ if [ "$MODE" = blocked ]; then
     fail "top: $("$LEAKTRACK" top "$W/q.pb.gz" 2>&1)"
   kill -0 "$p" && kill -0 "$q" || fail "a blocking process died"
   echo "PASS: processes that block the dump signal"
+  exit 0
+fi
+
+# A server whose main() started its workers and called pthread_exit: its /proc/PID/maps reads
+# empty (the kernel answers through the exited main thread), so dump took it for a process
+# without the shim, and the shim's own dumps named no binary. With and without an interval
+# thread of the shim's; then SIGTERM still ends it.
+if [ "$MODE" = main_exits ]; then
+  need_shim
+  for interval in 0 0.2; do
+    LD_PRELOAD="$SHIM" LEAKTRACK_DIR="$W" LEAKTRACK_RATE=1 LEAKTRACK_INTERVAL=$interval \
+      "$SLEEPER" "$W/ready.$interval" main-exits & p=$!; PIDS+=($p)
+    wait_ready "$W/ready.$interval"
+    for _ in $(seq 50); do grep -q "^State:.Z" "/proc/$p/status" && break; sleep 0.02; done
+    grep -q "^State:.Z" "/proc/$p/status" || fail "main thread of $p did not exit"
+    "$LEAKTRACK" dump "$p" -o "$W/m.$interval.pb.gz" > /dev/null 2> "$W/err" ||
+      fail "dump (interval $interval): $(cat "$W/err")"
+    "$LEAKTRACK" top "$W/m.$interval.pb.gz" 2>&1 | sed -n 5p | grep -q sleeper_leak ||
+      fail "top (interval $interval): $("$LEAKTRACK" top "$W/m.$interval.pb.gz" 2>&1)"
+    kill -TERM "$p"
+    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+    kill -0 "$p" 2>/dev/null && fail "SIGTERM did not end $p (interval $interval)"
+  done
+  echo "PASS: a process whose main thread has exited"
   exit 0
 fi
 
