@@ -12,8 +12,8 @@ if ! clang++ -fsanitize=fuzzer "$WORK/probe.cc" -o "$WORK/probe" 2>/dev/null; th
 fi
 clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$ROOT/preload" "$ROOT/tests/fuzz/preload_parsers_fuzzer.cc" "$ROOT/preload/config.cc" \
-  "$ROOT/preload/proc_maps.cc" "$ROOT/preload/own_fd.cc" "$ROOT/preload/raw_log.cc" \
-  "$ROOT/preload/internal_alloc.cc" \
+  "$ROOT/preload/proc_maps.cc" "$ROOT/preload/proc_self.cc" "$ROOT/preload/own_fd.cc" \
+  "$ROOT/preload/raw_log.cc" "$ROOT/preload/internal_alloc.cc" \
   -o "$WORK/preload_parsers_fuzzer"
 # Seeds, one per parser (first byte selects it).
 printf '\x00512K' > "$WORK/corpus/size"
