@@ -115,17 +115,28 @@ bool ReadsBack(const StackTable& t, int64_t id, const uint64_t* frames, int dept
   return true;
 }
 
+// Interns stacks first .. first + n - 1, each unpinned at once (its block freed at once), and
+// returns how many found no room. Each one interned must read back as itself.
+int Churn(StackTable* t, uint64_t first, uint64_t n) {
+  uint64_t frames[32];
+  int refused = 0;
+  for (uint64_t i = first; i < first + n; ++i) {
+    const int depth = StackOf(i, frames);
+    const int64_t id = t->Intern(frames, depth);
+    if (id < 0) {
+      ++refused;
+      continue;
+    }
+    EXPECT_TRUE(ReadsBack(*t, id, frames, depth)) << "stack " << i;
+    t->Unpin(static_cast<uint64_t>(id));
+  }
+  return refused;
+}
+
 TEST(StackTableTest, UnpinnedStacksMakeRoomForNewOnes) {
   EvictingTable e;
-  uint64_t frames[32];
-  // Ten times the capacity, each stack unpinned at once (its block freed): every one fits.
-  for (uint64_t i = 0; i < 10 * EvictingTable::kCap; ++i) {
-    const int depth = StackOf(i, frames);
-    const int64_t id = e.table.Intern(frames, depth);
-    ASSERT_GE(id, 0) << "stack " << i;
-    ASSERT_TRUE(ReadsBack(e.table, id, frames, depth));
-    e.table.Unpin(static_cast<uint64_t>(id));
-  }
+  // Ten times the capacity: every one fits.
+  EXPECT_EQ(Churn(&e.table, 0, 10 * EvictingTable::kCap), 0);
   EXPECT_GE(e.table.evictions(), 9 * EvictingTable::kCap - EvictingTable::kCap / 2);
   EXPECT_EQ(e.hook_calls.load(), e.table.evictions());
   // Evicted slots keep their room: the pool did not grow past its size.
@@ -161,28 +172,13 @@ TEST(StackTableTest, PinnedStacksAreNeverEvicted) {
 
 TEST(StackTableTest, PausedEvictionRefusesNewStacks) {
   EvictingTable e;
-  uint64_t frames[32];
-  for (uint64_t i = 0; i < 2 * EvictingTable::kCap; ++i) {
-    const int depth = StackOf(i, frames);
-    const int64_t id = e.table.Intern(frames, depth);
-    if (id >= 0) e.table.Unpin(static_cast<uint64_t>(id));
-  }
+  Churn(&e.table, 0, 2 * EvictingTable::kCap);
   const uint64_t evictions = e.table.evictions();
   e.table.PauseEviction(true);
-  int refused = 0;
-  for (uint64_t i = 1000000; i < 1000000 + EvictingTable::kCap; ++i) {
-    const int depth = StackOf(i, frames);
-    const int64_t id = e.table.Intern(frames, depth);
-    if (id < 0)
-      ++refused;
-    else
-      e.table.Unpin(static_cast<uint64_t>(id));
-  }
+  EXPECT_GT(Churn(&e.table, 1000000, EvictingTable::kCap), 0);
   EXPECT_EQ(e.table.evictions(), evictions);
-  EXPECT_GT(refused, 0);
   e.table.PauseEviction(false);
-  const int depth = StackOf(2000000, frames);
-  EXPECT_GE(e.table.Intern(frames, depth), 0);
+  EXPECT_EQ(Churn(&e.table, 2000000, 1), 0);
 }
 
 // Threads intern stacks from a universe 16 times the table, hold some pins for a while and drop
