@@ -121,11 +121,11 @@ int64_t StackTable::Intern(const uint64_t* frames, int depth, uint32_t generatio
   if (slots_ == nullptr) return -1;
   const uint64_t hash = HashFrames(frames, depth, generation);
   // The slot is ours (busy): fill it, pin it for the caller, publish. `evicted`: TryEvict took
-  // it, and its pins hold the kEvicting mark.
+  // it, and its pins hold the kEvicting mark. The pins are adjusted, never stored: an inserter
+  // that pinned this slot by mistake a moment ago (TryPin) may still be taking its pin back. The
+  // mark goes with a release, after the state changed (TryEvict made it busy): Get relies on
+  // that order.
   auto take = [&](Slot& slot, bool evicted) -> bool {
-    // Adjusted, never stored: an inserter that pinned this slot by mistake a moment ago (TryPin)
-    // may still be taking its pin back.
-    // The mark goes only after the state changed (release: Get relies on that order).
     if (!Fill(slot, frames, depth, generation)) {
       slot.state.store(kVacant, std::memory_order_release);
       if (evicted) slot.pins.fetch_sub(kEvicting, std::memory_order_release);
