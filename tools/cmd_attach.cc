@@ -218,8 +218,9 @@ int AttachCommand(int argc, char** argv, int first) {
   }
   if (request.pid_arg.empty()) return Fail(kCmd, "missing PID (see --help)", kExitUsage);
   const pid_t pid = request.pid;
-  const std::string proc = ProcDir(pid);
   if (pid == getpid()) return Fail(kCmd, "cannot attach to leaktrack itself");
+  const TargetProcess target = InspectTarget(pid);
+  const std::string& proc = target.proc;
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) {
     if (access(proc.c_str(), F_OK) != 0) return Fail(kCmd, "no process " + request.pid_arg);
@@ -243,7 +244,6 @@ int AttachCommand(int argc, char** argv, int first) {
   if (shim.empty())
     return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
                           "/leaktrack or in its ../lib; reinstall leaktrack");
-  const TargetProcess target = InspectTarget(pid);
   if (!dir.empty()) {
     Result<std::string> there = DumpDirForProcess(target, dir);
     if (!there.ok()) return Fail(kCmd, there.error());

@@ -189,7 +189,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   const pid_t pid = request.pid;
   const std::string& pid_arg = request.pid_arg;
   const double timeout = request.timeout;
-  const std::string proc = ProcDir(pid);
+  const TargetProcess target = InspectTarget(pid);
+  const std::string& proc = target.proc;
 
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) {
@@ -202,7 +203,6 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
                          "(load it with 'leaktrack attach " + pid_arg +
                          "', or start it with 'leaktrack run')");
 
-  const TargetProcess target = InspectTarget(pid);
   std::string warning;
   Result<ShimSettings> env = ReadShimSettings(target, maps.value(), &warning);
   if (!env.ok()) return Fail(cmd, env.error());
@@ -332,7 +332,7 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     if (!profile.ok()) return Fail(cmd, profile.error());
     BinarySource source;
     source.sysroot = request.sysroot.value_or(target.root);
-    source.mapped_files = MappedFileLinks(pid, profile.value());
+    source.mapped_files = MappedFileLinks(target, profile.value());
     NameProfile(cmd, &profile.value(), request.debug_dirs, source, /*fold=*/!request.all_frames);
     Status s = WriteFileAtomic(out, Gzip(EncodeProfile(profile.value())), 0600);
     if (!s.ok()) return Fail(cmd, s.error());

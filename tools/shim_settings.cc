@@ -36,7 +36,7 @@ Result<std::string> ReadShimVariable(const TargetProcess& target, const std::str
   if (Status s = FindSymbols(target, *shim, {{symbol, &address}}); !s.ok())
     return MakeError(s.error());
   if (address == 0) return std::string();
-  const std::string mem = ProcDir(target.pid) + "/mem";
+  const std::string mem = target.proc + "/mem";
   const int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return MakeError("cannot open " + mem + ": " + strerror(errno));
   std::string bytes(size, '\0');
@@ -135,7 +135,7 @@ ShimSettings DecodeSettings(const std::string& block) {
 Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::string& maps,
                                       std::string* warning) {
   const std::string pid = std::to_string(target.pid);
-  Result<std::string> environ = ReadWholeFile(ProcDir(target.pid) + "/environ");
+  Result<std::string> environ = ReadWholeFile(target.proc + "/environ");
   if (!environ.ok())
     return MakeError("cannot read the environment of " + pid + " (" + environ.error() + ")");
   ShimSettings settings = DecodeSettings(environ.value());

@@ -131,9 +131,10 @@ std::string ProcDir(pid_t pid) {
 
 TargetProcess InspectTarget(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
-  const std::string dir = ProcDir(pid);
   TargetProcess t;
   t.pid = pid;
+  t.proc = ProcDir(pid);
+  const std::string& dir = t.proc;
   Result<std::string> status = ReadWholeFile(proc + "/status");
   t.own_pid = status.ok() ? OwnPid(status.value(), pid) : pid;
   if (status.ok()) {
@@ -240,8 +241,9 @@ SignalTarget QuietThread(pid_t pid, int signo) {
   return target;
 }
 
-std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& profile) {
-  const std::string proc = ProcDir(pid);
+std::map<std::string, std::string> MappedFileLinks(const TargetProcess& target,
+                                                   const Profile& profile) {
+  const std::string& proc = target.proc;
   std::map<std::string, std::string> links;
   Result<std::string> maps = ReadWholeFile(proc + "/maps");
   if (!maps.ok()) return links;

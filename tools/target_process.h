@@ -22,6 +22,7 @@ namespace leaktrack {
 struct TargetProcess {
   pid_t pid = 0;       // in our PID namespace
   pid_t own_pid = 0;   // what getpid() returns in the process (the last NSpid of its status)
+  std::string proc;    // ProcDir(pid), looked up once
   std::string root;    // "" when the process shares our root and mounts, else "/proc/PID/root"
   std::string cwd;     // its working directory as a path here ("" when unreadable)
   // Who it is to the file system (from its status), for DumpDirProblem. Unknown: no check.
@@ -35,7 +36,7 @@ struct TargetProcess {
   std::string Here(const std::string& path) const;
 };
 
-// Reads /proc/PID/status, and root, ns/mnt and cwd under ProcDir(pid). Never fails: what cannot
+// Reads /proc/PID/status, and root, ns/mnt and cwd under ProcDir(pid) (kept as `proc`). Never fails: what cannot
 // be read is taken to be as ours (same root and mounts, same PID).
 TargetProcess InspectTarget(pid_t pid);
 
@@ -86,7 +87,8 @@ SignalTarget QuietThread(pid_t pid, int signo);
 // disk since. Only mappings with a build ID (which the symbolizer checks) get one. Keyed like
 // BinarySource::mapped_files. Links need CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) to open;
 // without, the symbolizer falls back to the paths.
-std::map<std::string, std::string> MappedFileLinks(pid_t pid, const Profile& profile);
+std::map<std::string, std::string> MappedFileLinks(const TargetProcess& target,
+                                                   const Profile& profile);
 
 }  // namespace leaktrack
 
