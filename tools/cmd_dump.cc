@@ -255,6 +255,7 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
 
   const auto before = ListDumps(dirs, target.own_pid);
   SignalTarget quiet;
+  HandlerOwner owner = HandlerOwner::kUnknown;
   if (unsignalled.empty()) {
     // The shim's handler is there unless the shim is not active: a dump signal would then run
     // the default action, which ends the process.
@@ -272,8 +273,9 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     // A handler is there, but it may be the program's: the shim leaves the signal to a program
     // that installs its own, and sending it would run that instead of a dump. The shim's word
     // needs ptrace rights to read; without them, the signal goes as before.
-    if (Result<HandlerOwner> owner = DumpHandlerOwner(target, maps.value());
-        owner.ok() && owner.value() == HandlerOwner::kProgram)
+    if (Result<HandlerOwner> read = DumpHandlerOwner(target, maps.value()); read.ok())
+      owner = read.value();
+    if (owner == HandlerOwner::kProgram)
       return Fail(cmd, "process " + pid_arg + " handles " + SignalName(signo) +
                            " itself (it installed its own handler, and the shim left the signal "
                            "to it), so sending it would run the program's action, not a dump; "
@@ -303,10 +305,22 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
             cmd, "process " + pid_arg + " exited before writing a dump" + InterruptedCall(quiet));
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
+      if (IsStopped(pid))
+        return Fail(cmd,
+                    "no new dump after " + std::string(buf) + "s: process " + pid_arg +
+                        " is stopped (SIGSTOP, ^Z or a debugger) and writes none until it runs "
+                        "again; continue it (kill -CONT " + pid_arg + ") and its dump follows",
+                    kExitTimeout);
       if (!unsignalled.empty())
         return Fail(cmd,
                     "no new dump in " + Join(dirs, " or ") + " after " + buf +
                         "s, although the program runs with LEAKTRACK_INTERVAL",
+                    kExitTimeout);
+      if (owner == HandlerOwner::kShim)
+        return Fail(cmd,
+                    "no new dump in " + Join(dirs, " or ") + " after " + buf + "s, although " +
+                        SignalName(signo) + " reaches the shim's handler: the dump failed (the "
+                        "process's stderr says why) or takes longer (try --timeout)",
                     kExitTimeout);
       return Fail(cmd,
                   "no new dump in " + Join(dirs, " or ") + " after " + buf +

@@ -194,6 +194,12 @@ Disposition SignalDisposition(pid_t pid, int signo) {
   return (ignored[0] & bit) ? Disposition::kIgnored : Disposition::kDefault;
 }
 
+bool IsStopped(pid_t pid) {
+  Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
+  return status.ok() && (status.value().find("\nState:\tT") != std::string::npos ||
+                         status.value().find("\nState:\tt") != std::string::npos);
+}
+
 bool EveryThreadBlocks(pid_t pid, int signo) {
   const std::string task = "/proc/" + std::to_string(pid) + "/task/";
   const std::vector<pid_t> tids = ThreadIds(pid);

@@ -59,6 +59,11 @@ std::string DumpDirProblem(const TargetProcess& target, const std::string& dir);
 enum class Disposition { kCaught, kIgnored, kDefault, kUnknown };
 Disposition SignalDisposition(pid_t pid, int signo);
 
+// True when process `pid` is stopped: by SIGSTOP or a terminal's ^Z (state T), or by a
+// debugger or tracer (state t). It runs no signal handler, and so writes no dump, until it is
+// continued.
+bool IsStopped(pid_t pid);
+
 // True when every thread of `pid` blocks `signo` (SigBlk): a program that takes its signals with
 // sigwait or signalfd. Sent anyway, the signal would stay pending, or be taken by the program's
 // own sigwait, which did not ask for it. False when unknown.
