@@ -84,7 +84,12 @@ TEST(LastThreadTest, TrueOnceTheMainThreadExitedAndNoOtherIsLeft) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "the child had threads other than its two";
+  // Skipped, not failed, only where the precondition cannot hold: TSan's runtime keeps a
+  // background thread in the child that never exits, so no thread of it is ever alone there.
+  // Everywhere else (make test, ASan) the child has exactly its two threads and the case runs.
+  if (WEXITSTATUS(status) == 77)
+    GTEST_SKIP() << "the child had a third thread (a sanitizer runtime's, as TSan's), which "
+                    "never exits: no thread of it can be the last";
   EXPECT_EQ(WEXITSTATUS(status), 42);
 }
 
