@@ -108,6 +108,24 @@ bool SameFile(const std::string& a, const std::string& b) {
   return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+// The State letter of a /proc status text (R, S, D, T, t, Z, ...); '\0' when there is none.
+char StateOf(const std::string& status) {
+  const size_t at = status.find("\nState:\t");
+  return at == std::string::npos || at + 8 >= status.size() ? '\0' : status[at + 8];
+}
+
+// ProcDir, given the process's status as read already.
+std::string ProcDirFor(pid_t pid, const std::string& status) {
+  const std::string proc = "/proc/" + std::to_string(pid);
+  if (StateOf(status) != 'Z') return proc;
+  for (pid_t tid : ThreadIds(pid)) {
+    const std::string task = proc + "/task/" + std::to_string(tid);
+    Result<std::string> thread = ReadWholeFile(task + "/status");
+    if (tid != pid && thread.ok() && StateOf(thread.value()) != 'Z') return task;
+  }
+  return proc;  // all gone: the process is exiting
+}
+
 }  // namespace
 
 std::string TargetProcess::Here(const std::string& path) const {
@@ -117,25 +135,17 @@ std::string TargetProcess::Here(const std::string& path) const {
 }
 
 std::string ProcDir(pid_t pid) {
-  const std::string proc = "/proc/" + std::to_string(pid);
-  Result<std::string> status = ReadWholeFile(proc + "/status");
-  if (!status.ok() || status.value().find("\nState:\tZ") == std::string::npos) return proc;
-  for (pid_t tid : ThreadIds(pid)) {
-    const std::string task = proc + "/task/" + std::to_string(tid);
-    Result<std::string> thread = ReadWholeFile(task + "/status");
-    if (tid != pid && thread.ok() && thread.value().find("\nState:\tZ") == std::string::npos)
-      return task;
-  }
-  return proc;  // all gone: the process is exiting
+  Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
+  return ProcDirFor(pid, status.ok() ? status.value() : std::string());
 }
 
 TargetProcess InspectTarget(pid_t pid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   TargetProcess t;
   t.pid = pid;
-  t.proc = ProcDir(pid);
-  const std::string& dir = t.proc;
   Result<std::string> status = ReadWholeFile(proc + "/status");
+  t.proc = ProcDirFor(pid, status.ok() ? status.value() : std::string());
+  const std::string& dir = t.proc;
   t.own_pid = status.ok() ? OwnPid(status.value(), pid) : pid;
   if (status.ok()) {
     const auto uids = StatusNumbers(status.value(), "Uid", 10);  // real, effective, saved, fs
@@ -196,8 +206,8 @@ Disposition SignalDisposition(pid_t pid, int signo) {
 
 bool IsStopped(pid_t pid) {
   Result<std::string> status = ReadWholeFile("/proc/" + std::to_string(pid) + "/status");
-  return status.ok() && (status.value().find("\nState:\tT") != std::string::npos ||
-                         status.value().find("\nState:\tt") != std::string::npos);
+  const char state = status.ok() ? StateOf(status.value()) : '\0';
+  return state == 'T' || state == 't';
 }
 
 bool EveryThreadBlocks(pid_t pid, int signo) {
