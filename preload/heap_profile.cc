@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "departed_resolver.h"
+#include "own_memory.h"
 #include "proc_maps.h"
 #include "proto_writer.h"
 #include "raw_log.h"
@@ -147,6 +148,27 @@ void WriteMapping(ProtoWriter* w, StringTable* st, int64_t id, uint64_t start, u
 char* ArenaPrintf(Arena* arena, const char* fmt, uint64_t a) {
   char* s = static_cast<char*>(arena->Alloc(96, 1));
   if (s != nullptr) RawFormat(s, 96, fmt, static_cast<unsigned long>(a));
+  return s;
+}
+
+// "leaktrack 0.1.0, rate=R, own memory: X MiB resident of Y MiB reserved" (own_memory.h).
+char* HeaderComment(const Profiler& p, Arena* arena) {
+  const OwnMemory own = MeasureOwnMemory(p);
+  const auto tenths_of_mib = [](size_t bytes) {
+    return static_cast<unsigned long>((bytes * 10 + (1u << 19)) >> 20);
+  };
+  const unsigned long resident = tenths_of_mib(own.resident);
+  const unsigned long reserved = tenths_of_mib(own.reserved);
+  char* s = static_cast<char*>(arena->Alloc(128, 1));
+  if (s == nullptr) return nullptr;
+  if (own.resident_known) {
+    RawFormat(s, 128, "leaktrack 0.1.0, rate=%lu, own memory: %lu.%lu MiB resident of %lu.%lu MiB "
+              "reserved", static_cast<unsigned long>(p.config.rate), resident / 10, resident % 10,
+              reserved / 10, reserved % 10);
+  } else {
+    RawFormat(s, 128, "leaktrack 0.1.0, rate=%lu, own memory: %lu.%lu MiB reserved",
+              static_cast<unsigned long>(p.config.rate), reserved / 10, reserved % 10);
+  }
   return s;
 }
 
@@ -380,7 +402,7 @@ bool BuildRawHeapProfile(const Profiler& p, const DumpPlan& plan, Arena* arena,
               static_cast<unsigned long>(evicted.stacks));
   }
   const char* comments[] = {
-      ArenaPrintf(arena, "leaktrack 0.1.0, rate=%lu", p.config.rate),
+      HeaderComment(p, arena),
       ArenaPrintf(arena, "samples=%lu", s.samples.load(std::memory_order_relaxed)),
       ArenaPrintf(arena, "dropped_samples=%lu", dropped),
       problems,

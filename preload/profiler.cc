@@ -34,9 +34,11 @@ bool MapTables(Profiler* p) {
   const size_t live_bytes = LiveTable::MemoryNeeded(c.max_live);
   const size_t stack_bytes = StackTable::MemoryNeeded(c.max_stacks);
   const size_t departed_bytes = DepartedMappings::MemoryNeeded();
-  char* mem =
-      static_cast<char*>(MapMemory(site_bytes + live_bytes + stack_bytes + departed_bytes));
+  const size_t bytes = site_bytes + live_bytes + stack_bytes + departed_bytes;
+  char* mem = static_cast<char*>(MapMemory(bytes));
   if (mem == nullptr) return false;
+  p->tables = mem;
+  p->tables_bytes = bytes;
   p->sites.Init(mem, c.max_stacks, c.rate);
   p->live.Init(mem + site_bytes, c.max_live);
   p->stacks.Init(mem + site_bytes + live_bytes, c.max_stacks, &EvictSite, &p->sites);

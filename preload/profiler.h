@@ -42,6 +42,9 @@ struct Profiler {
   SiteCounters sites;  // indexed by stack id
   LiveTable live;
   DepartedMappings departed;  // code unloaded by dlclose, for the dump (unload_tracker.h)
+  // The one mapping the four tables above live in: the dump reports how much of it is resident.
+  void* tables = nullptr;
+  size_t tables_bytes = 0;
   Stats stats;
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
   bool attached = false;  // loaded into a running process (attach.h): earlier blocks unseen

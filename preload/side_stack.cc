@@ -99,6 +99,12 @@ void RunOnSideStack(void (*fn)(void*), void* arg) {
   Return(slot);
 }
 
+bool SideStackPool(const void** base, size_t* bytes) {
+  *base = g_pool_published.load(std::memory_order_acquire);
+  *bytes = *base != nullptr ? kSlots * kSideStackSize : 0;
+  return *base != nullptr;
+}
+
 bool IsOnThreadsSideStack(const ThreadState& ts, uintptr_t frame) {
   return ts.side_stack != 0 && frame - ts.side_stack < kSideStackSize;
 }

@@ -34,6 +34,9 @@ void RunOnSideStack(void (*fn)(void*), void* arg);
 // True when `frame` lies on the side stack this thread is using now.
 bool IsOnThreadsSideStack(const ThreadState& ts, uintptr_t frame);
 
+// The pool's mapping, for reporting our own memory; false when there is none (yet).
+bool SideStackPool(const void** base, size_t* bytes);
+
 // Returns the side stack a thread left behind by jumping out of fn with siglongjmp (found by
 // GuardIsStale's caller), so the pool does not shrink.
 void ReleaseAbandonedSideStack(ThreadState* ts);

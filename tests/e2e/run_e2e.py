@@ -69,7 +69,13 @@ def case_sites(shim, fixture, workdir):
     check(r.returncode == 0 and "sites done" in r.stdout, f"fixture failed: {r}")
     files = dumps(workdir)
     check(len(files) == 1, f"expected one dump, got {files}")
-    samples, locations = load(files[0])
+    text = pprof_raw.pprof("-raw", files[0])
+    # The header tells the shim's own memory: some of it written (the tables took ~200
+    # samples), and never more than it reserved.
+    m = re.search(r"own memory: ([0-9.]+) MiB resident of ([0-9.]+) MiB reserved", text)
+    check(m and 0 < float(m.group(1)) <= float(m.group(2)),
+          f"no plausible own-memory comment: {m and m.group(0)}")
+    samples, locations = pprof_raw.parse_raw(text)
     totals = pprof_raw.totals_by_leaf(samples, locations)
     expected = {  # function: [alloc_objects, alloc_space, inuse_objects, inuse_space]
         "site_malloc": [11, 11000, 11, 11000],

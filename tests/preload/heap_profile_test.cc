@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "profiler.h"
+#include "own_memory.h"
 #include "sampler.h"
 
 namespace leaktrack {
@@ -214,6 +215,49 @@ std::vector<int64_t> Totals(const Decoded& d) {
 
 __attribute__((noinline)) void RecordAt(uintptr_t fake_address, size_t size) {
   RecordAlloc(reinterpret_cast<void*>(fake_address), size);
+}
+
+TEST(HeapProfileTest, HeaderSaysHowMuchOfOurOwnMemoryIsResident) {
+  Config config;
+  config.rate = 1;
+  config.max_live = 1 << 16;  // 1 MiB of live slots
+  config.max_stacks = 1 << 10;
+  ASSERT_TRUE(InitProfilerForTesting(config));
+  // 4,096 blocks at spread (fake) addresses hash all over the live slots: each of their 256
+  // pages is missed by all of them with odds (255/256)^4096 = 1.1e-7, so all are touched.
+  for (uintptr_t i = 1; i <= 4096; ++i) RecordAt(i << 20, 64);
+  const DumpPlan plan = PlanDump(g_profiler);
+  Arena arena;
+  ASSERT_TRUE(arena.Init(plan.arena_bytes));
+  EncodedProfile raw;
+  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
+  const Decoded d = Parse(Decode(raw));
+  arena.Release();
+
+  const std::string prefix = "leaktrack 0.1.0, rate=1, own memory: ";
+  std::string header;
+  for (const std::string& s : d.strings)
+    if (s.rfind(prefix, 0) == 0) header = s;
+  ASSERT_FALSE(header.empty()) << "no header comment";
+  const OwnMemory own = MeasureOwnMemory(g_profiler);
+  const auto tenths = [](size_t bytes) { return (bytes * 10 + (1u << 19)) >> 20; };
+  if (!own.resident_known) {
+    // No pagemap in this sandbox: the header says what is reserved, and nothing else.
+    const size_t t = tenths(own.reserved);
+    EXPECT_EQ(header.substr(prefix.size()),
+              std::to_string(t / 10) + "." + std::to_string(t % 10) + " MiB reserved");
+    return;
+  }
+  unsigned long res_mib, res_tenth, rsv_mib, rsv_tenth;
+  ASSERT_EQ(sscanf(header.c_str() + prefix.size(),
+                   "%lu.%lu MiB resident of %lu.%lu MiB reserved", &res_mib, &res_tenth, &rsv_mib,
+                   &rsv_tenth),
+            4)
+      << header;
+  EXPECT_EQ(rsv_mib * 10 + rsv_tenth, tenths(own.reserved)) << header;
+  EXPECT_GE(own.reserved, g_profiler.tables_bytes);
+  EXPECT_GE(res_mib * 10 + res_tenth, 10u) << header;  // the live slots alone: 1 MiB
+  EXPECT_LE(res_mib * 10 + res_tenth, rsv_mib * 10 + rsv_tenth) << header;
 }
 
 TEST(HeapProfileTest, OneSiteOfEverySizeIsUnbiasedAtTheDefaultRate) {
