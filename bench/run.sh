@@ -88,6 +88,7 @@ source "$SRC/bench/lib/callgrind.sh"
 source "$SRC/bench/lib/callgrind_workloads.sh"
 source "$SRC/bench/lib/hooks.sh"
 source "$SRC/bench/lib/dump.sh"
+source "$SRC/bench/lib/own_memory.sh"
 source "$SRC/bench/lib/perf.sh"
 source "$SRC/bench/lib/doc.sh"
 
@@ -142,6 +143,7 @@ if [[ -s $RESULTS ]]; then
   "$BIN/bench_report" "$RESULTS" --md "$MD_MAIN" --svg "$DOCS/performance.svg" || REPORT_RC=$?
   [[ $REPORT_RC -le 1 ]] || { echo "bench: bench_report failed" >&2; exit 2; }
 fi
+own_memory_section "$MD_EXTRA"
 wants callgrind && callgrind_section "$MD_EXTRA"
 wants cgwork && cgwork_section "$MD_EXTRA"
 wants hooks && hooks_section "$MD_EXTRA"

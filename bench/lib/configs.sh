@@ -69,7 +69,13 @@ config_available() {
 
 # config_prefix NAME: sets the array PREFIX, the words to put before a command to run it under
 # NAME. The environment is otherwise the caller's (run.sh clears LEAKTRACK_* first).
+# NAME:own is NAME writing a profile at exit into OWN_MEMORY_DIR (own_memory.sh).
 config_prefix() {
+  if [[ $1 == *:own ]]; then
+    config_prefix "${1%:own}"
+    PREFIX+=(env LEAKTRACK_AT_EXIT=1 "LEAKTRACK_DIR=$OWN_MEMORY_DIR")
+    return
+  fi
   case "$1" in
     glibc) PREFIX=(env) ;;
     passthrough) PREFIX=(env "LD_PRELOAD=$PASSTHROUGH") ;;
