@@ -71,6 +71,14 @@ std::atomic<bool> g_repatching{false};
 std::atomic<int> g_unsealed_passes{0};
 constexpr int kMaxUnsealedPasses = 64;  // an object that never seals its RELRO stops costing
 
+// leaktrack_attach as the global scope has it: a preloaded shim's (ours or another copy's), or
+// null. Not RTLD_DEFAULT: from our code, that searches our own local scope after the global one.
+// The main program's handle searches the global scope alone.
+void* GlobalAttachEntry() {
+  void* global_scope = dlopen(nullptr, RTLD_LAZY);
+  return global_scope != nullptr ? dlsym(global_scope, "leaktrack_attach") : nullptr;
+}
+
 // Our definitions, from our own symbol table: naming them in code would go through our GOT,
 // which the loader bound to the global scope's (libc's) definitions.
 bool FindOwnDefinitions(GotRedirect* redirects) {
@@ -131,7 +139,38 @@ void RepatchAfterLoads() {
   g_repatching.store(false, std::memory_order_release);  // pairs with the exchange above
 }
 
+// Our copy is preloaded. On, it profiles already; off only because LEAKTRACK_RATE=0 (never in
+// secure-execution mode), it starts now from the settings and the environment, as its
+// constructor would have. Every call reaches it already, so nothing is rewritten.
+int StartPreloaded(const char* settings) {
+  ScopedGuard guard;  // dlsym and dladdr may allocate: those calls pass straight through
+  EnsureProfilerInit();  // a no-op, unless the program never allocated yet
+  while (g_profiler.state.load(std::memory_order_acquire) == State::kInitializing) sched_yield();
+  const State state = g_profiler.state.load(std::memory_order_acquire);
+  if (state == State::kActive) return kAttachPreloaded;
+  if (state != State::kInert || !g_profiler.off_until_attach) return kAttachProfilerOff;
+  // The constructor, finding the profiler off, stopped before this check (init.cc).
+  if (IsDefinitionOutsideUs(dlsym(RTLD_DEFAULT, "malloc"))) return kAttachOwnMalloc;
+  if (!KeepSettings(settings)) return kAttachBadSettings;
+  g_profiler.config_overrides = leaktrack_settings;
+  State inert = State::kInert;
+  g_profiler.state.compare_exchange_strong(inert, State::kUninitialized, std::memory_order_acq_rel);
+  // Another thread's allocation may win the initialisation: it reads the same settings. Other
+  // threads' frees meanwhile read the live table's filter pointer as Init sets it: an aligned
+  // word, the empty filter or the new one (all zero until a sample), and either answers "not
+  // sampled" truly. Nothing else of the tables is read before a thread sees the state active.
+  EnsureProfilerInit();
+  while (g_profiler.state.load(std::memory_order_acquire) == State::kInitializing) sched_yield();
+  if (g_profiler.state.load(std::memory_order_acquire) != State::kActive) return kAttachProfilerOff;
+  g_profiler.attached = true;
+  InitUnwinder();
+  InstallDumpTriggers();
+  return kAttachStartedPreloaded;
+}
+
 int Attach(const char* settings) {
+  if (!LoadedLocally()) return StartPreloaded(settings);
+  if (GlobalAttachEntry() != nullptr) return kAttachPreloaded;  // another copy interposes
   if (!KeepSettings(settings)) return kAttachBadSettings;
   if (!EnsureRealResolved()) return kAttachProfilerOff;
   ResolveRealSignalFunctions();
@@ -170,10 +209,12 @@ int Attach(const char* settings) {
 }  // namespace
 
 bool LoadedLocally() {
-  // Not RTLD_DEFAULT: from our code, that searches our own local scope after the global one.
-  // The main program's handle searches the global scope alone.
-  void* global_scope = dlopen(nullptr, RTLD_LAZY);
-  return global_scope != nullptr && dlsym(global_scope, "leaktrack_attach") == nullptr;
+  void* entry = GlobalAttachEntry();
+  if (entry == nullptr) return true;
+  // Ours or another copy's? Not &leaktrack_attach: that goes through our GOT, which the loader
+  // bound to the global scope's definition. Our ELF header is ours.
+  Dl_info info;
+  return dladdr(entry, &info) == 0 || info.dli_fbase != &__ehdr_start;
 }
 
 bool Attached() { return g_attached; }
@@ -183,13 +224,17 @@ int AttachNow(const char* settings) {
   // the first one's answer.
   static std::atomic<int> state{0};  // 0 = not yet, 1 = attaching, 2 = done
   int expected = 0;
-  if (state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
+  const bool first = state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel);
+  if (first) {
     const int saved_errno = errno;
     g_attach_result = Attach(settings);
     errno = saved_errno;
     state.store(2, std::memory_order_release);
   }
   while (state.load(std::memory_order_acquire) != 2) sched_yield();
+  // A preloaded shim that an attach started: later ones find it on, as they would have found a
+  // shim preloaded on.
+  if (g_attach_result == kAttachStartedPreloaded && !first) return kAttachPreloaded;
   return g_attach_result;
 }
 
@@ -199,6 +244,5 @@ int AttachNow(const char* settings) {
 // `leaktrack attach` calls it in the process after its dlopen of the shim; `settings` may be
 // null (the environment alone).
 extern "C" __attribute__((visibility("default"))) int leaktrack_attach(const char* settings) {
-  if (!leaktrack::LoadedLocally()) return leaktrack::kAttachPreloaded;
   return leaktrack::AttachNow(settings);
 }

@@ -20,6 +20,14 @@
 // live: the growth a leak hunt looks for. Calls through a function pointer taken before the
 // attach, or through ld.so's internal pointers, stay with the allocator untracked.
 //
+// A process started with the shim preloaded but off (LEAKTRACK_RATE=0) is started the same way:
+// `leaktrack attach` dlopens the file it preloaded, which gives back the loaded copy, and its
+// leaktrack_attach() starts the profiler with the settings given. Nothing needs rewriting there:
+// the preloaded shim receives every call already, and only passed them on. That is how a
+// service can run with leaktrack loaded at the cost of a pass-through, and be profiled on demand
+// with all of a preload's reach (calls through pointers taken earlier included). What was
+// allocated before is not seen, as after any attach.
+//
 // The results of leaktrack_attach() below zero; the CLI (tools/cmd_attach.cc) explains them.
 // Plain constants: the CLI includes this header.
 #pragma once
@@ -27,7 +35,8 @@
 namespace leaktrack {
 
 enum AttachResult : int {
-  kAttachPreloaded = -1,        // the shim was preloaded: it interposes already
+  kAttachStartedPreloaded = 0,  // preloaded but off: started now (no slot needed rewriting)
+  kAttachPreloaded = -1,        // the shim was preloaded and is on: it profiles already
   kAttachProfilerOff = -2,      // LEAKTRACK_RATE=0, secure-execution mode, or no table memory
   kAttachOwnMalloc = -3,        // the executable defines malloc: its own calls cannot be rerouted
   kAttachNothingPatched = -4,   // no object has a GOT slot for malloc
@@ -40,13 +49,16 @@ enum AttachResult : int {
 // dump` reads them (tools/shim_settings.h): the process's environment does not show them.
 constexpr int kAttachSettingsSize = 2048;
 
-// True when the shim was loaded with dlopen(RTLD_LOCAL) rather than preloaded: our names are not
-// in the global scope. Takes the loader lock (dlsym): start-up only.
+// True when this copy of the shim is not the one in the global scope: loaded with
+// dlopen(RTLD_LOCAL) rather than preloaded, or a second copy (another file: the preloaded one
+// was replaced on disk, by an upgrade say) beside a preloaded one, which interposes and must stay
+// the only profiler. Takes the loader lock (dlsym): start-up only.
 bool LoadedLocally();
 
 // What leaktrack_attach() does, once per process: keeps the settings, starts the profiler and
-// rewrites the GOT slots. Returns the number of slots rewritten, or an AttachResult; a later call
-// returns the first one's answer (and its settings are ignored).
+// rewrites the GOT slots (or, preloaded, starts the profiler if it was off). Returns the number
+// of slots rewritten, or an AttachResult; a later call returns the first one's answer (and its
+// settings are ignored).
 int AttachNow(const char* settings);
 
 // True once the attach started the profiler. The lookups of "the next definition"

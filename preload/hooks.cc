@@ -25,6 +25,11 @@ inline bool UseBootstrap() {
 }
 
 constexpr int64_t kNeverSample = int64_t{1} << 62;
+// Off until `leaktrack attach` starts it (LEAKTRACK_RATE=0, attach.h): a thread looks in again
+// after this many bytes, so once started it samples from its next 64 KiB on (an eighth of the
+// default mean gap; the gap after is drawn fresh: sampler.h). The price while off: one slow
+// call per 64 KiB a thread allocates.
+constexpr int64_t kOffRecheckBytes = int64_t{64} << 10;
 
 }  // namespace
 
@@ -34,10 +39,10 @@ void OnCountdownExpired(void* p, size_t size, const CallerRegs* caller) {
   ThreadState* ts = &tls_state;
   if (g_profiler.state.load(std::memory_order_acquire) != State::kActive &&
       !EnsureProfilerInit()) {
-    // Inert for good (rate 0, secure mode, passive): stop coming here. Still uninitialised
-    // (no environment yet): come back on the next allocation.
+    // Inert for good (secure mode, passive): stop coming here; off (rate 0): look in now and
+    // then. Still uninitialised (no environment yet): come back on the next allocation.
     if (g_profiler.state.load(std::memory_order_acquire) == State::kInert) {
-      ts->bytes_until_sample = kNeverSample;
+      ts->bytes_until_sample = g_profiler.off_until_attach ? kOffRecheckBytes : kNeverSample;
     }
     return;
   }

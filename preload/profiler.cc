@@ -80,6 +80,7 @@ bool EnsureProfilerInit() {
     LoadConfig(&g_profiler.config, g_profiler.config_overrides);
     LoadFaultInjectionFromEnv();
     if (Activate(&g_profiler)) result = State::kActive;
+    g_profiler.off_until_attach = g_profiler.config.rate == 0;
   }
   g_profiler.state.store(result, std::memory_order_release);  // pairs with the acquire above
   errno = saved_errno;

@@ -48,6 +48,9 @@ struct Profiler {
   Stats stats;
   uint64_t start_ns = 0;  // CLOCK_REALTIME at initialisation
   bool attached = false;  // loaded into a running process (attach.h): earlier blocks unseen
+  // Inert only because LEAKTRACK_RATE=0: `leaktrack attach` may start it (attach.h), so the
+  // hooks keep looking in now and then (hooks.cc). Written before the state, read after it.
+  bool off_until_attach = false;
   // Settings that win over the environment's (config.h, LoadConfig): those `leaktrack attach`
   // gave. Null when preloaded.
   const char* config_overrides = nullptr;

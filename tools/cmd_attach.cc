@@ -12,7 +12,9 @@
 //     how that went. The thread's errno is put back; then it is released and the system call it
 //     waited in resumes.
 // A process in another root (a container) that cannot see our shim's file gets a copy in its
-// /tmp, removed again once mapped.
+// /tmp, removed again once mapped. A process that preloaded the shim but runs it off
+// (LEAKTRACK_RATE=0) gets the same sequence with the file it preloaded: dlopen gives back the
+// loaded copy, whose leaktrack_attach() starts it (preload/attach.h).
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,6 +31,7 @@
 #include "tools/attach_plan.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/process_maps.h"
 #include "tools/remote_call.h"
 #include "tools/shim_settings.h"
 #include "tools/shim_target.h"
@@ -52,6 +55,11 @@ const char kHelp[] =
     "\n"
     "The options are those of 'leaktrack run'; they win over the LEAKTRACK_* variables PID was\n"
     "started with, if any (else the defaults hold). 'dump' and 'watch' find them in PID.\n"
+    "\n"
+    "A process started with the shim preloaded but off (LD_PRELOAD=.../libleaktrack.so\n"
+    "LEAKTRACK_RATE=0: every call passes straight on) is switched on instead, at --rate or the\n"
+    "default rate. It then sees every call a preload sees, including those through function\n"
+    "pointers taken before.\n"
     "  --rate N      mean bytes between samples, K/M/G allowed (LEAKTRACK_RATE; 1 = every\n"
     "                allocation)\n"
     "  --dir D       directory for dumps, as PID sees it (LEAKTRACK_DIR; default: PID's working\n"
@@ -152,6 +160,32 @@ std::string AttachFailure(int result) {
   }
 }
 
+int ProfiledAlready(pid_t pid, const ShimSettings& settings, const std::string& dir) {
+  printf("process %d is profiled already: dump it with 'leaktrack dump %d'\n", pid, pid);
+  if (!settings.empty() || !dir.empty())
+    fprintf(stderr, "leaktrack attach: its settings stay as they are; the options given "
+                    "here are not applied\n");
+  return kExitOk;
+}
+
+// The file a process preloaded the shim from, as the process names it. dlopen of that path
+// gives back the loaded copy, unless the file was replaced on disk since: then the shim's
+// leaktrack_attach() finds itself a second copy and does nothing (preload/attach.h), and the
+// answer reads as "profiled already". A deleted file would not load at all.
+Result<std::string> PreloadedShimFile(const std::string& maps, const std::string& pid_arg) {
+  const std::string kDeleted = " (deleted)";
+  for (const MapsLine& line : ParseProcMaps(maps)) {
+    if (line.path.find("/libleaktrack.so") == std::string::npos) continue;
+    if (line.path.size() > kDeleted.size() &&
+        line.path.compare(line.path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+      return MakeError("process " + pid_arg + " runs its preloaded libleaktrack.so off, and that " +
+                       "file was deleted or replaced since it started (" + line.path + "), so " +
+                       "it cannot be started; restart the process to profile it");
+    return line.path;
+  }
+  return MakeError("cannot find libleaktrack.so in the maps of process " + pid_arg);
+}
+
 // Steps 4 and on, in a stopped thread. Returns leaktrack_attach()'s answer.
 Result<int> LoadShim(RemoteThread* thread, const LoaderFunctions& fn, const std::string& shim,
                      const std::string& settings) {
@@ -227,12 +261,16 @@ int AttachCommand(int argc, char** argv, int first) {
     return Fail(kCmd, "cannot read " + proc + "/maps (" + maps.error() +
                           "): attaching needs ptrace rights over the process");
   }
+  // The shim is there already: on, it profiles; off (LEAKTRACK_RATE=0), it is started below.
+  std::string preloaded;
   if (maps.value().find("/libleaktrack.so") != std::string::npos) {
-    printf("process %d is profiled already: dump it with 'leaktrack dump %d'\n", pid, pid);
-    if (!settings.empty() || !dir.empty())
-      fprintf(stderr, "leaktrack attach: its settings stay as they are; the options given "
-                      "here are not applied\n");
-    return kExitOk;
+    std::string warning;
+    Result<ShimSettings> now = ReadShimSettings(target, maps.value(), &warning);
+    if (!now.ok() || !SettingsTurnShimOff(now.value())) return ProfiledAlready(pid, settings, dir);
+    Result<std::string> file = PreloadedShimFile(maps.value(), request.pid_arg);
+    if (!file.ok()) return Fail(kCmd, file.error());
+    preloaded = file.value();
+    settings.emplace("LEAKTRACK_RATE", "512K");  // its environment says 0: the default, unless given
   }
   char exe[PATH_MAX];
   const ssize_t n = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
@@ -240,7 +278,7 @@ int AttachCommand(int argc, char** argv, int first) {
     const std::string problem = TrackingProblem(proc + "/exe", std::string(exe, n));
     if (!problem.empty()) return Fail(kCmd, problem);
   }
-  const std::string shim = FindShim();
+  const std::string shim = preloaded.empty() ? FindShim() : preloaded;
   if (shim.empty())
     return Fail(kCmd, "libleaktrack.so not found next to " + SelfDir() +
                           "/leaktrack or in its ../lib; reinstall leaktrack");
@@ -252,7 +290,8 @@ int AttachCommand(int argc, char** argv, int first) {
   Result<LoaderFunctions> functions = FindLoaderFunctions(target, maps.value());
   if (!functions.ok()) return Fail(kCmd, functions.error());
   RemovedAtExit copy;
-  Result<std::string> shim_there = ShimForProcess(target, shim, &copy);
+  Result<std::string> shim_there =
+      preloaded.empty() ? ShimForProcess(target, shim, &copy) : Result<std::string>(preloaded);
   if (!shim_there.ok()) return Fail(kCmd, shim_there.error());
 
   const auto deadline = std::chrono::steady_clock::now() +
@@ -284,9 +323,16 @@ int AttachCommand(int argc, char** argv, int first) {
       const double stopped_ms = std::chrono::duration<double, std::milli>(
                                     std::chrono::steady_clock::now() - stopped_at).count();
       if (!result.ok()) return Fail(kCmd, result.error());
+      if (!preloaded.empty() && result.value() == kAttachPreloaded)
+        return ProfiledAlready(pid, settings, dir);  // started by an attach we could not read
       if (result.value() < 0) return Fail(kCmd, AttachFailure(result.value()));
-      printf("attached to %d through thread %d (in %s, stopped %.1f ms): %d call sites now "
-             "lead to leaktrack\n", pid, t.tid, t.call.c_str(), stopped_ms, result.value());
+      if (!preloaded.empty()) {
+        printf("started the shim %d preloaded, which was off (LEAKTRACK_RATE=0), through thread "
+               "%d (in %s, stopped %.1f ms)\n", pid, t.tid, t.call.c_str(), stopped_ms);
+      } else {
+        printf("attached to %d through thread %d (in %s, stopped %.1f ms): %d call sites now "
+               "lead to leaktrack\n", pid, t.tid, t.call.c_str(), stopped_ms, result.value());
+      }
       if (t.sees_eintr) printf("  that thread's %s returned EINTR once\n", t.call.c_str());
       for (const auto& [name, setting] : settings)
         printf("  %s=%s\n", name.c_str(), setting.c_str());

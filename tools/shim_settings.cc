@@ -73,7 +73,7 @@ bool PreloadsShim(const std::string& environ) {
 
 // A byte count as the shim takes LEAKTRACK_RATE (preload/config.h, ParseSize): decimal, with an
 // optional K, M or G (powers of 1024), at most 2^40.
-bool IsRate(const std::string& value) {
+bool ParseRate(const std::string& value, uint64_t* bytes) {
   std::string digits = value;
   uint64_t unit = 1;
   const char last = value.empty() ? '\0' : value.back();
@@ -82,10 +82,23 @@ bool IsRate(const std::string& value) {
   if (last == 'g' || last == 'G') unit = 1ull << 30;
   if (unit != 1) digits.pop_back();
   uint64_t n;
-  return ParseUint(digits, &n) && n <= (1ull << 40) / unit;
+  if (!ParseUint(digits, &n) || n > (1ull << 40) / unit) return false;
+  *bytes = n * unit;
+  return true;
+}
+
+bool IsRate(const std::string& value) {
+  uint64_t bytes;
+  return ParseRate(value, &bytes);
 }
 
 }  // namespace
+
+bool SettingsTurnShimOff(const ShimSettings& settings) {
+  const auto it = settings.find("LEAKTRACK_RATE");
+  uint64_t bytes;
+  return it != settings.end() && ParseRate(it->second, &bytes) && bytes == 0;
+}
 
 bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error) {
   std::string value;
@@ -139,7 +152,9 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
   if (!environ.ok())
     return MakeError("cannot read the environment of " + pid + " (" + environ.error() + ")");
   ShimSettings settings = DecodeSettings(environ.value());
-  if (PreloadsShim(environ.value())) return settings;  // nothing was attached: that is all
+  // Preloaded and on, the shim was never attached: that is all. Preloaded and off, an attach
+  // may have started it (preload/attach.h).
+  if (PreloadsShim(environ.value()) && !SettingsTurnShimOff(settings)) return settings;
   Result<std::string> attached =
       ReadShimVariable(target, maps, "leaktrack_settings", kAttachSettingsSize);
   if (!attached.ok()) {

@@ -28,6 +28,10 @@ using ShimSettings = std::map<std::string, std::string>;
 // the argument is none of them. A bad value sets *error (a usage error) and returns true.
 bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error);
 
+// True when the settings switch a loaded shim off (LEAKTRACK_RATE=0): it passes every call on
+// until `leaktrack attach` starts it (preload/attach.h).
+bool SettingsTurnShimOff(const ShimSettings& settings);
+
 // The list leaktrack_attach() takes: "NAME=VALUE" entries, each ending in a NUL, and an empty
 // entry after the last.
 std::string EncodeSettings(const ShimSettings& settings);
@@ -38,7 +42,8 @@ ShimSettings DecodeSettings(const std::string& block);
 
 // The settings the shim in the process works with: its environment, overridden by those it was
 // attached with. `maps` is the process's /proc/PID/maps text. A process started with the shim in
-// LD_PRELOAD has its environment only. Reading an attach's settings needs ptrace rights over the
+// LD_PRELOAD has its environment only, unless that turned the shim off (an attach may have
+// started it since). Reading an attach's settings needs ptrace rights over the
 // process (root, or its owner where Yama allows): without them, *warning says so, and the
 // environment is what is returned. Fails only when the environment cannot be read.
 Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::string& maps,
