@@ -260,8 +260,9 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     // The shim's handler is there unless the shim is not active: a dump signal would then run
     // the default action, which ends the process.
     const Disposition disposition = SignalDisposition(pid, signo);
-    const std::string inactive = "the shim is not active there (LEAKTRACK_RATE=0, a setuid "
-                                 "program, or it could not start: its stderr says why)";
+    const std::string inactive = "the shim is not active there (LEAKTRACK_RATE=0: 'leaktrack "
+                                 "attach " + pid_arg + "' starts it; a setuid program; or it "
+                                 "could not start: its stderr says why)";
     if (disposition == Disposition::kDefault)
       return Fail(cmd, "process " + pid_arg + " has libleaktrack.so loaded but no handler for " +
                            SignalName(signo) + ", which would end it; not signalling it: " +
