@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump_retention.h"
 #include "raw_log.h"
 
 namespace leaktrack {
@@ -217,6 +218,12 @@ void LoadConfig(Config* c, const char* overrides) {
     bool b;
     if (ParseBool(v, &b)) c->at_exit = b;
     else RawLog("invalid LEAKTRACK_AT_EXIT=\"%s\" (want 1 or 0); using 0", v);
+  }
+  if ((v = Setting(overrides, "LEAKTRACK_KEEP")) != nullptr) {
+    // 1 would keep the first dump alone and remove each new one as soon as it is written.
+    if (ParseSize(v, 0, kMaxKeptDumps, &n) && n != 1) c->keep = static_cast<uint32_t>(n);
+    else RawLog("invalid LEAKTRACK_KEEP=\"%s\" (want 0 = all, or 2..%u); using %u", v,
+                kMaxKeptDumps, c->keep);
   }
   if ((v = Setting(overrides, "LEAKTRACK_FOLLOW_EXEC")) != nullptr) {
     bool b;

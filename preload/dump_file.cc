@@ -34,8 +34,8 @@ DumpFileResult Fail(DumpFileResult r, const char* step, int err) {
 
 // Moves r->path on to the next sequence number, after a name was found taken.
 void NextName(const char* dir, unsigned long pid, DumpFileResult* r) {
-  FormatPath(r->path, sizeof(r->path), dir, "", pid,
-             g_next_seq.fetch_add(1, std::memory_order_relaxed), ".pb.gz");
+  r->seq = g_next_seq.fetch_add(1, std::memory_order_relaxed);
+  FormatPath(r->path, sizeof(r->path), dir, "", pid, r->seq, ".pb.gz");
 }
 
 // Writes all of data to fd. 0, or the errno of the failed write (ENOSPC for a write of 0).
@@ -162,19 +162,29 @@ DumpFileResult WriteNamed(const char* dir, unsigned long pid, unsigned long seq,
 
 }  // namespace
 
+void FormatDumpPath(char* out, int cap, const char* dir, unsigned long pid, unsigned long seq) {
+  FormatPath(out, cap, dir, "", pid, seq, ".pb.gz");
+}
+
 DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size) {
   DumpFileResult r;
   const unsigned long pid = static_cast<unsigned long>(getpid());
   const unsigned long seq = g_next_seq.fetch_add(1, std::memory_order_relaxed);
+  r.seq = seq;
   FormatPath(r.path, sizeof(r.path), dir, "", pid, seq, ".pb.gz");
 
   struct rlimit limit;
   if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
       size > limit.rlim_cur) {
-    return Fail(r, "size limit (ulimit -f)", EFBIG);
+    r = Fail(r, "size limit (ulimit -f)", EFBIG);
+  } else if (WriteUnnamed(dir, pid, data, size, &r) != Outcome::kDone) {
+    r = WriteNamed(dir, pid, seq, data, size, r);
   }
-  if (WriteUnnamed(dir, pid, data, size, &r) == Outcome::kDone) return r;
-  return WriteNamed(dir, pid, seq, data, size, r);
+  if (!r.ok) {
+    unsigned long next = r.seq + 1;  // nothing took a number since ours: give it back
+    g_next_seq.compare_exchange_strong(next, seq, std::memory_order_relaxed);
+  }
+  return r;
 }
 
 }  // namespace leaktrack

@@ -24,9 +24,15 @@ struct DumpFileResult {
   int error = 0;             // errno of the failing step
   const char* step = "";     // "open", "write", "link", "size limit"
   char path[640] = "";       // final path on success, the attempted one on failure
+  unsigned long seq = 0;     // the sequence number in path
 };
 
-// dir == "" means the working directory.
+// dir == "" means the working directory. A failure gives its sequence number back when no
+// other dump took one since, so the next dump (to another directory, say) is not numbered as
+// if one had been written.
 DumpFileResult WriteDumpFile(const char* dir, const char* data, size_t size);
+
+// The name a dump of process pid with sequence number seq has in dir: leaktrack.<pid>.<seq>.pb.gz.
+void FormatDumpPath(char* out, int cap, const char* dir, unsigned long pid, unsigned long seq);
 
 }  // namespace leaktrack

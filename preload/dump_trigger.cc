@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include "dump_file.h"
+#include "dump_retention.h"
 #include "heap_profile.h"
 #include "internal_alloc.h"
 #include "last_thread.h"
@@ -122,7 +123,8 @@ bool WriteOneDump() {
   if (!BuildHeapProfile(p, plan, &arena, &profile)) {
     RawLog("dump failed: cannot build the profile (%s)", ErrnoName(errno));
   } else {
-    DumpFileResult r = WriteDumpFile(p.config.dir, profile.data, profile.size);
+    const char* dir = p.config.dir;
+    DumpFileResult r = WriteDumpFile(dir, profile.data, profile.size);
     if (!r.ok && p.config.dir[0] == '\0' && WorkingDirectoryRefused(r.error)) {
       // Without LEAKTRACK_DIR dumps go to the working directory, which a service often cannot
       // write: a container's read-only root, / for an unprivileged user. $TMPDIR or /tmp then.
@@ -133,9 +135,11 @@ bool WriteOneDump() {
           RawLog("the working directory cannot take dumps (%s); writing them to %s (set "
                  "LEAKTRACK_DIR to choose)", ErrnoName(r.error), p.config.fallback_dir);
         r = in_tmp;
+        dir = p.config.fallback_dir;
       }
     }
     ok = r.ok;
+    if (ok) NoteDumpWritten(dir, r.seq, p.config.keep);
     if (!ok) {
       RawLog("dump failed: %s %s: %s; the program continues", r.step, r.path,
              ErrnoName(r.error));
@@ -208,6 +212,7 @@ void AtForkChild() {
   g_dumping.store(false, std::memory_order_relaxed);
   g_pending.store(false, std::memory_order_relaxed);
   g_profiler.stacks.PauseEviction(false);
+  ResetDumpRetentionAfterFork();  // the parent's dumps are the parent's to keep or remove
   // Threads do not survive fork; the child gets its own interval thread.
   StartIntervalThread();
 }

@@ -42,7 +42,7 @@ namespace {
 
 const char kHelp[] =
     "usage: leaktrack attach PID [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG]\n"
-    "                            [--timeout S]\n"
+    "                            [--keep N] [--timeout S]\n"
     "\n"
     "Loads the leaktrack shim into running process PID, which is then profiled as if started\n"
     "with 'leaktrack run': dump it with 'leaktrack dump PID' or 'leaktrack watch PID'. Only\n"
@@ -66,6 +66,8 @@ const char kHelp[] =
     "                directory, else its /tmp); it must exist and be writable for PID\n"
     "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
     "  --at-exit     dump once more when PID exits (LEAKTRACK_AT_EXIT=1)\n"
+    "  --keep N      dumps PID keeps on disk: its first and its newest N-1 (LEAKTRACK_KEEP;\n"
+    "                default 100, 0 = all)\n"
     "  --signal SIG  dump signal, e.g. USR2 (default), USR1, RTMIN+3, 0 = none (LEAKTRACK_SIGNAL)\n"
     "  --timeout S   wait up to S seconds for a thread to wait in such a call (default 10)\n"
     "\n"

@@ -24,7 +24,7 @@ namespace {
 
 const char kHelp[] =
     "usage: leaktrack run [--rate N] [--dir D] [--interval S] [--at-exit] [--signal SIG]\n"
-    "                     [--no-follow-exec] -- CMD ARGS...\n"
+    "                     [--keep N] [--no-follow-exec] -- CMD ARGS...\n"
     "\n"
     "Runs CMD with the leaktrack shim (libleaktrack.so) preloaded, prepended to any existing\n"
     "LD_PRELOAD. Dumps appear as D/leaktrack.<pid>.<seq>.pb.gz.\n"
@@ -34,6 +34,8 @@ const char kHelp[] =
     "  --dir D       directory for dumps (LEAKTRACK_DIR; default: CMD's working directory)\n"
     "  --interval S  also dump every S seconds (LEAKTRACK_INTERVAL)\n"
     "  --at-exit     dump once more when CMD exits (LEAKTRACK_AT_EXIT=1)\n"
+    "  --keep N      dumps CMD keeps on disk: its first and its newest N-1 (LEAKTRACK_KEEP;\n"
+    "                default 100, 0 = all)\n"
     "  --signal SIG  dump signal, e.g. USR2 (default), USR1, RTMIN+3, 0 = none (LEAKTRACK_SIGNAL)\n"
     "  --no-follow-exec  programs CMD runs are not profiled: the shim takes itself out of their\n"
     "                LD_PRELOAD, other preloads stay (LEAKTRACK_FOLLOW_EXEC=0)\n"

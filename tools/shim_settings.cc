@@ -114,6 +114,11 @@ bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* err
     else (*settings)["LEAKTRACK_INTERVAL"] = value;
   } else if (args->Flag("--at-exit")) {
     (*settings)["LEAKTRACK_AT_EXIT"] = "1";
+  } else if (args->Option("--keep", &value, &missing)) {
+    uint64_t n;  // the shim's range (preload/config.cc): 1 would remove every new dump
+    if (missing || !ParseUint(value, &n) || n == 1 || n > 4096)
+      *error = "--keep needs 0 (keep all) or a number of dumps from 2 to 4096";
+    else (*settings)["LEAKTRACK_KEEP"] = value;
   } else if (args->Option("--signal", &value, &missing)) {
     if (missing || !ParseSignal(value, &signo))
       *error = "--signal needs USR1, USR2, RTMIN+N, a number or 0";

@@ -24,7 +24,7 @@ namespace leaktrack {
 using ShimSettings = std::map<std::string, std::string>;
 
 // Reads one of the options `run` and `attach` share, if the next argument is one: --rate N,
-// --interval S, --at-exit, --signal SIG, each into the setting it stands for. Returns false when
+// --interval S, --at-exit, --keep N, --signal SIG, each into the setting it stands for. Returns false when
 // the argument is none of them. A bad value sets *error (a usage error) and returns true.
 bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* error);
 

@@ -287,6 +287,24 @@ def case_at_exit_and_interval(shim, fixture, workdir):
     check(hold is not None, "the at-exit dump lacks hold_blocks")
 
 
+def case_keep(shim, fixture, workdir):
+    """LEAKTRACK_KEEP bounds the dumps a process leaves: its first and its newest keep - 1.
+
+    Periodic dumps every 50 ms for a second, and one at exit: about 20 written, 3 kept.
+    """
+    r = run(shim, fixture, ["sleep", "1000"], {"LEAKTRACK_AT_EXIT": "1", "LEAKTRACK_RATE": "1",
+                                                "LEAKTRACK_INTERVAL": "0.05",
+                                                "LEAKTRACK_KEEP": "3"}, workdir)
+    check(r.returncode == 0, f"fixture failed: {r}")
+    files = dumps(workdir)
+    seqs = [int(f.rsplit(".", 3)[-3]) for f in files]
+    check(len(seqs) == 3 and seqs[0] == 0 and seqs[2] >= 5 and seqs[1] == seqs[2] - 1,
+          f"want dump 0 and the newest two of at least 6, got {seqs}")
+    samples, locations = load(files[-1])
+    check(pprof_raw.totals_by_leaf(samples, locations).get("hold_blocks") is not None,
+          "the newest dump, written at exit, lacks hold_blocks")
+
+
 def case_bad_config(shim, fixture, workdir):
     """An invalid LEAKTRACK_* value gets one clear line and the default; the program runs."""
     r = run(shim, fixture, ["sleep", "10"], {"LEAKTRACK_RATE": "lots", "LEAKTRACK_SIGNAL": "KILL"},

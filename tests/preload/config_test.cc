@@ -105,6 +105,18 @@ TEST(ConfigTest, LoadFromEnvKeepsDefaultsOnBadValues) {
   unsetenv("LEAKTRACK_FOLLOW_EXEC");
 }
 
+TEST(ConfigTest, KeepIsZeroOrTwoAndMore) {
+  const char* const values[] = {"0", "2", "4096", "1", "4097", "many"};
+  const uint32_t expected[] = {0, 2, 4096, 100, 100, 100};  // 1 would remove every new dump
+  for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); ++i) {
+    setenv("LEAKTRACK_KEEP", values[i], 1);
+    Config c;
+    LoadConfig(&c);
+    EXPECT_EQ(c.keep, expected[i]) << values[i];
+  }
+  unsetenv("LEAKTRACK_KEEP");
+}
+
 // `leaktrack attach --rate ...` settings win over the environment's; what they do not name comes
 // from the environment; a name is matched whole, not as a prefix.
 TEST(ConfigTest, OverridesWinOverTheEnvironment) {

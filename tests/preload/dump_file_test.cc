@@ -66,6 +66,24 @@ TEST_F(DumpFileTest, WritesPrivateFileWithPidAndSequence) {
   EXPECT_STRNE(r.path, r2.path);
 }
 
+TEST_F(DumpFileTest, AFailedDumpGivesItsNumberBack) {
+  // A service whose working directory refuses the dump writes it to /tmp instead (dump_trigger):
+  // that dump must be numbered as the first, not as the second.
+  const DumpFileResult before = WriteDumpFile(dir_.c_str(), "x", 1);
+  ASSERT_TRUE(before.ok);
+  const std::string missing = dir_ + "/does/not/exist";
+  const DumpFileResult failed = WriteDumpFile(missing.c_str(), "x", 1);
+  ASSERT_FALSE(failed.ok);
+  EXPECT_EQ(failed.seq, before.seq + 1);
+  const DumpFileResult after = WriteDumpFile(dir_.c_str(), "x", 1);
+  ASSERT_TRUE(after.ok);
+  EXPECT_EQ(after.seq, before.seq + 1);
+  char expected[640];
+  FormatDumpPath(expected, sizeof(expected), dir_.c_str(), static_cast<unsigned long>(getpid()),
+                 after.seq);
+  EXPECT_STREQ(after.path, expected);
+}
+
 TEST_F(DumpFileTest, NeverOverwritesOrFollowsAnExistingName) {
   // Occupy the next few names with a file and a symlink: the dump must skip past them.
   const DumpFileResult probe = WriteDumpFile(dir_.c_str(), "x", 1);

@@ -228,6 +228,8 @@ if [ -n "$unwritable" ]; then
   in_tmp() { ls "$W/tmp" | grep -c "^leaktrack\.$f\..*\.pb\.gz$"; }
   for _ in $(seq 100); do [ "$(in_tmp)" = 1 ] && break; sleep 0.05; done
   [ "$(in_tmp)" = 1 ] || fail "no dump in \$TMPDIR: $(ls "$W/tmp"); $(cat "$W/fallback.err")"
+  # Numbered as the first: the refused attempt gave its number back.
+  [ -f "$W/tmp/leaktrack.$f.0.pb.gz" ] || fail "the first dump is not numbered 0: $(ls "$W/tmp")"
   "$LEAKTRACK" dump "$f" -o fallback.pb.gz > /dev/null 2> "$W/err_fb" || fail "dump: $(cat "$W/err_fb")"
   "$LEAKTRACK" top fallback.pb.gz 2>&1 | sed -n 5p | grep -q sleeper_leak ||
     fail "dump via \$TMPDIR: $("$LEAKTRACK" top fallback.pb.gz 2>&1)"

@@ -28,7 +28,7 @@ TEST(ShimSettingsTest, EncodeDecodeRoundTrip) {
 // takes them (K/M/G, at most 2^40).
 TEST(ShimSettingsTest, ReadsTheSharedOptions) {
   const char* argv[] = {"leaktrack", "--rate", "64K", "--interval=0.5", "--at-exit",
-                        "--signal", "RTMIN+3", "--dir", "/x"};
+                        "--keep", "10", "--signal", "RTMIN+3", "--dir", "/x"};
   const int argc = sizeof(argv) / sizeof(argv[0]);
   ArgReader args(argc, const_cast<char**>(argv), 1);
   ShimSettings settings;
@@ -36,10 +36,18 @@ TEST(ShimSettingsTest, ReadsTheSharedOptions) {
   while (ReadSettingOption(&args, &settings, &error)) ASSERT_EQ(error, "");
   EXPECT_STREQ(args.Peek(), "--dir");  // not one of them: left to the command
   const ShimSettings expected = {{"LEAKTRACK_RATE", "64K"}, {"LEAKTRACK_INTERVAL", "0.5"},
-                                 {"LEAKTRACK_AT_EXIT", "1"}, {"LEAKTRACK_SIGNAL", "RTMIN+3"}};
+                                 {"LEAKTRACK_AT_EXIT", "1"}, {"LEAKTRACK_KEEP", "10"},
+                                 {"LEAKTRACK_SIGNAL", "RTMIN+3"}};
   EXPECT_EQ(settings, expected);
   for (const char* bad : {"1x", "K", "-1", "1025G", "1099511627777"}) {
     const char* bad_argv[] = {"leaktrack", "--rate", bad};
+    ArgReader bad_args(3, const_cast<char**>(bad_argv), 1);
+    std::string why;
+    EXPECT_TRUE(ReadSettingOption(&bad_args, &settings, &why));
+    EXPECT_NE(why, "") << bad;
+  }
+  for (const char* bad : {"1", "4097", "-2", "ten"}) {  // the shim's range: 0, or 2..4096
+    const char* bad_argv[] = {"leaktrack", "--keep", bad};
     ArgReader bad_args(3, const_cast<char**>(bad_argv), 1);
     std::string why;
     EXPECT_TRUE(ReadSettingOption(&bad_args, &settings, &why));
