@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 
@@ -29,6 +31,16 @@
 // one, upgrades its binary on SIGUSR2).
 extern "C" {
 __attribute__((visibility("default"))) std::atomic<bool> leaktrack_dump_handler_ours{false};
+
+// Dumps asked for without a signal. `leaktrack dump` adds one to leaktrack_dump_requested
+// through /proc/PID/mem, and the interval thread, whose thread id is in leaktrack_dump_listener
+// (0 while there is none), sees the count move within one nap (kLastThreadCheckMs) and dumps. A
+// signal, even one with an SA_RESTART handler, ends the program's epoll_wait, poll or nanosleep
+// with EINTR, and a single-threaded event loop that takes that for an error exits (epoll(7)'s
+// own example does); the Go runtime keeps every signal to itself; a sigwait program would take
+// ours. This way reaches them all, at once rather than at their next periodic dump.
+__attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_requested{0};
+__attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_listener{0};
 }
 
 namespace leaktrack {
@@ -164,6 +176,9 @@ constexpr uint64_t kLastThreadCheckMs = 100;
 void* IntervalLoop(void*) {
   ScopedGuard guard;  // this thread's own allocations (pthread internals) are not profiled
   const uint64_t interval_ms = g_profiler.config.interval_ms;
+  uint32_t served = leaktrack_dump_requested.load(std::memory_order_relaxed);
+  leaktrack_dump_listener.store(static_cast<uint32_t>(syscall(SYS_gettid)),
+                                std::memory_order_relaxed);
   for (;;) {
     for (uint64_t slept = 0; slept < interval_ms;) {
       const uint64_t ms = interval_ms - slept < kLastThreadCheckMs ? interval_ms - slept
@@ -175,7 +190,15 @@ void* IntervalLoop(void*) {
       slept += ms;
       // Returning ends this thread; glibc then ends the process with exit(0), as it would have
       // when the program's last thread exited (last_thread.h).
-      if (OnlyCallerThreadLeft()) return nullptr;
+      if (OnlyCallerThreadLeft()) {
+        leaktrack_dump_listener.store(0, std::memory_order_relaxed);
+        return nullptr;
+      }
+      const uint32_t asked = leaktrack_dump_requested.load(std::memory_order_relaxed);
+      if (asked != served) {  // a dump asked for through memory: now, not at the next period
+        served = asked;
+        DumpNow();
+      }
     }
     DumpNow();
   }
@@ -213,7 +236,8 @@ void AtForkChild() {
   g_pending.store(false, std::memory_order_relaxed);
   g_profiler.stacks.PauseEviction(false);
   ResetDumpRetentionAfterFork();  // the parent's dumps are the parent's to keep or remove
-  // Threads do not survive fork; the child gets its own interval thread.
+  // Threads do not survive fork; the child gets its own interval thread, which says its id.
+  leaktrack_dump_listener.store(0, std::memory_order_relaxed);
   StartIntervalThread();
 }
 

@@ -1,6 +1,7 @@
 // See shim_settings.h.
 #include "tools/shim_settings.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -27,14 +28,39 @@ const MapsLine* ShimMapping(const std::vector<MapsLine>& maps) {
 
 // `size` bytes of the shim's exported variable `symbol` in the process, through /proc/PID/mem;
 // "" when the process maps no shim or its shim predates the variable.
-Result<std::string> ReadShimVariable(const TargetProcess& target, const std::string& maps,
-                                     const char* symbol, size_t size) {
+// True when a thread of pid is the shim's interval thread, by the name it gives itself. Its id
+// in leaktrack_dump_listener is the one its PID namespace knows, which our /proc may not.
+bool HasIntervalThread(pid_t pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return false;
+  bool found = false;
+  while (const dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    Result<std::string> comm = ReadWholeFile(tasks + "/" + e->d_name + "/comm");
+    if (comm.ok() && comm.value() == "leaktrack-dump\n") found = true;
+  }
+  closedir(dir);
+  return found;
+}
+
+// Where the shim's exported `symbol` is in the process, or 0 when its shim has no such symbol.
+Result<uint64_t> ShimVariableAddress(const TargetProcess& target, const std::string& maps,
+                                     const char* symbol) {
   const std::vector<MapsLine> lines = ParseProcMaps(maps);
   const MapsLine* shim = ShimMapping(lines);
-  if (shim == nullptr) return std::string();
+  if (shim == nullptr) return uint64_t{0};
   uint64_t address = 0;
   if (Status s = FindSymbols(target, *shim, {{symbol, &address}}); !s.ok())
     return MakeError(s.error());
+  return address;
+}
+
+Result<std::string> ReadShimVariable(const TargetProcess& target, const std::string& maps,
+                                     const char* symbol, size_t size) {
+  Result<uint64_t> where = ShimVariableAddress(target, maps, symbol);
+  if (!where.ok()) return MakeError(where.error());
+  const uint64_t address = where.value();
   if (address == 0) return std::string();
   const std::string mem = target.proc + "/mem";
   const int fd = open(mem.c_str(), O_RDONLY | O_CLOEXEC);
@@ -169,6 +195,27 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
   }
   for (const auto& [name, value] : DecodeSettings(attached.value())) settings[name] = value;
   return settings;
+}
+
+bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& maps) {
+  Result<std::string> listener = ReadShimVariable(target, maps, "leaktrack_dump_listener", 4);
+  if (!listener.ok() || listener.value().size() != 4) return false;
+  uint32_t tid;
+  memcpy(&tid, listener.value().data(), sizeof(tid));
+  if (tid == 0 || !HasIntervalThread(target.pid)) return false;
+  Result<uint64_t> where = ShimVariableAddress(target, maps, "leaktrack_dump_requested");
+  if (!where.ok() || where.value() == 0) return false;
+  const std::string mem = target.proc + "/mem";
+  const int fd = open(mem.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  // Read, add one, write back: two requests racing may write the same count, and then one dump
+  // answers both (each waits for a dump newer than the ones it saw).
+  uint32_t count = 0;
+  const off_t at = static_cast<off_t>(where.value());
+  const bool ok = pread(fd, &count, sizeof(count), at) == sizeof(count) &&
+                  (++count, pwrite(fd, &count, sizeof(count), at) == sizeof(count));
+  close(fd);
+  return ok;
 }
 
 Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps) {

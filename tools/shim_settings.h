@@ -56,6 +56,13 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
 enum class HandlerOwner { kShim, kProgram, kUnknown };
 Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps);
 
+// Asks the process's interval thread for a dump now, without a signal: adds one to the shim's
+// exported leaktrack_dump_requested through /proc/PID/mem, which the thread looks at after each
+// nap of at most 100 ms (preload/dump_trigger.cc). True when the request was written and the
+// thread named in leaktrack_dump_listener is alive; false when there is none (no
+// LEAKTRACK_INTERVAL, or a shim that predates the request), or without ptrace rights.
+bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& maps);
+
 }  // namespace leaktrack
 
 #endif  // LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
