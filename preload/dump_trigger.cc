@@ -41,6 +41,12 @@ __attribute__((visibility("default"))) std::atomic<bool> leaktrack_dump_handler_
 // ours. This way reaches them all, at once rather than at their next periodic dump.
 __attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_requested{0};
 __attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_listener{0};
+
+// Where the dumps go, as configured (config.h): LEAKTRACK_DIR ("" = the working directory),
+// then the fallback ($TMPDIR or /tmp), set once the profiler runs. `leaktrack dump` looks there
+// (tools/shim_settings.h): the environment it would otherwise read them from is not always
+// there to read back (nginx writes its process title over it).
+__attribute__((visibility("default"))) char leaktrack_dump_dirs[2][512];
 }
 
 namespace leaktrack {
@@ -333,6 +339,10 @@ void InstallDumpTriggers() {
       }
     }
   }
+  static_assert(sizeof(leaktrack_dump_dirs[0]) == sizeof(c.dir) &&
+                sizeof(leaktrack_dump_dirs[1]) == sizeof(c.fallback_dir), "same sizes");
+  memcpy(leaktrack_dump_dirs[0], c.dir, sizeof(c.dir));
+  memcpy(leaktrack_dump_dirs[1], c.fallback_dir, sizeof(c.fallback_dir));
   StartIntervalThread();
   if (c.at_exit) atexit(&AtExitDump);
   pthread_atfork(nullptr, nullptr, &AtForkChild);

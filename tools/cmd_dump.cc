@@ -94,8 +94,13 @@ std::set<std::pair<uint64_t, std::string>> ListDumps(const std::vector<std::stri
 
 // Where the shim writes the dumps of a process with environment `env` (preload/dump_trigger.cc):
 // LEAKTRACK_DIR; else its working directory, and when that cannot take them, $TMPDIR or /tmp.
-std::vector<std::string> DumpDirs(const TargetProcess& target,
+// The shim's own word on them first, when it can be read.
+std::vector<std::string> DumpDirs(const TargetProcess& target, const std::string& maps,
                                   const std::map<std::string, std::string>& env) {
+  if (std::vector<std::string> shim = ShimDumpDirs(target, maps); !shim.empty()) {
+    if (!shim[0].empty()) return {target.Here(shim[0])};
+    return {target.cwd, target.Here(shim[1])};
+  }
   if (auto it = env.find("LEAKTRACK_DIR"); it != env.end() && !it->second.empty())
     return {target.Here(it->second)};
   auto tmp = env.find("TMPDIR");
@@ -213,7 +218,7 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
-  const std::vector<std::string> dirs = DumpDirs(target, env.value());
+  const std::vector<std::string> dirs = DumpDirs(target, maps.value(), env.value());
   if (dirs[0].empty()) return Fail(cmd, "cannot find the dump directory of process " + pid_arg);
   std::vector<std::string> problems;
   for (const std::string& dir : dirs)

@@ -197,6 +197,17 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
   return settings;
 }
 
+std::vector<std::string> ShimDumpDirs(const TargetProcess& target, const std::string& maps) {
+  constexpr size_t kDirBytes = 512;  // preload/config.h: Config::dir, Config::fallback_dir
+  Result<std::string> dirs = ReadShimVariable(target, maps, "leaktrack_dump_dirs", 2 * kDirBytes);
+  if (!dirs.ok() || dirs.value().size() != 2 * kDirBytes) return {};
+  const std::string& bytes = dirs.value();
+  std::string dir(bytes.c_str(), strnlen(bytes.data(), kDirBytes));
+  std::string fallback(bytes.c_str() + kDirBytes, strnlen(bytes.data() + kDirBytes, kDirBytes));
+  if (fallback.empty()) return {};  // never empty once set ("/tmp" at least): not started
+  return {dir, fallback};
+}
+
 bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& maps) {
   Result<std::string> listener = ReadShimVariable(target, maps, "leaktrack_dump_listener", 4);
   if (!listener.ok() || listener.value().size() != 4) return false;

@@ -56,6 +56,13 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
 enum class HandlerOwner { kShim, kProgram, kUnknown };
 Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps);
 
+// The dump directories the shim in the process works with (its exported leaktrack_dump_dirs):
+// {LEAKTRACK_DIR, fallback}, where an empty first means the working directory, then the
+// fallback ($TMPDIR or /tmp). Empty when they cannot be read: no ptrace rights, a shim that
+// predates them, or one not started. The environment says the same unless the program wrote
+// over it (nginx's process title does).
+std::vector<std::string> ShimDumpDirs(const TargetProcess& target, const std::string& maps);
+
 // Asks the process's interval thread for a dump now, without a signal: adds one to the shim's
 // exported leaktrack_dump_requested through /proc/PID/mem, which the thread looks at after each
 // nap of at most 100 ms (preload/dump_trigger.cc). True when the request was written and the
