@@ -95,6 +95,21 @@ Decoded Parse(const std::string& text) {
   return d;
 }
 
+// Builds a raw profile of the profiler's tables, as a dump does, and decodes it; *plan_used gets
+// the dump's plan.
+Decoded DumpAndDecode(DumpPlan* plan_used = nullptr) {
+  const DumpPlan plan = PlanDump(g_profiler);
+  if (plan_used != nullptr) *plan_used = plan;
+  Arena arena;
+  EncodedProfile raw;
+  const bool built =
+      arena.Init(plan.arena_bytes) && BuildRawHeapProfile(g_profiler, plan, &arena, &raw);
+  EXPECT_TRUE(built) << "the dump could not be built";
+  Decoded d = built ? Parse(Decode(raw)) : Decoded{};
+  arena.Release();
+  return d;
+}
+
 __attribute__((noinline)) void* AllocateHundred() {
   void* p = malloc(100);
   RecordAlloc(p, 100);
@@ -181,12 +196,8 @@ TEST(HeapProfileTest, EverySizeOfASharedStackIsCounted) {
   std::vector<void*> keep;
   keep.reserve(100);
   for (size_t size = 5000; size < 5050; ++size) AllocateSized(size, &keep);
-  const DumpPlan plan = PlanDump(g_profiler);
-  Arena arena;
-  ASSERT_TRUE(arena.Init(plan.arena_bytes));
-  EncodedProfile raw;
-  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
-  const Decoded d = Parse(Decode(raw));
+  DumpPlan plan;
+  const Decoded d = DumpAndDecode(&plan);
   ASSERT_EQ(d.samples.size(), static_cast<size_t>(SiteCounters::kTallies));
   EXPECT_EQ(d.samples.size(), plan.samples);
   std::set<int64_t> labels;
@@ -201,7 +212,6 @@ TEST(HeapProfileTest, EverySizeOfASharedStackIsCounted) {
   EXPECT_EQ(labels, (std::set<int64_t>{5000, 5001, 5002, 5003, (5004 + 5049) / 2}));
   EXPECT_EQ(objects, 50);
   EXPECT_EQ(bytes, (5000 + 5049) * 50 / 2);
-  arena.Release();
   for (void* p : keep) free(p);
 }
 
@@ -226,13 +236,7 @@ TEST(HeapProfileTest, HeaderSaysHowMuchOfOurOwnMemoryIsResident) {
   // 4,096 blocks at spread (fake) addresses hash all over the live slots: each of their 256
   // pages is missed by all of them with odds (255/256)^4096 = 1.1e-7, so all are touched.
   for (uintptr_t i = 1; i <= 4096; ++i) RecordAt(i << 20, 64);
-  const DumpPlan plan = PlanDump(g_profiler);
-  Arena arena;
-  ASSERT_TRUE(arena.Init(plan.arena_bytes));
-  EncodedProfile raw;
-  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
-  const Decoded d = Parse(Decode(raw));
-  arena.Release();
+  const Decoded d = DumpAndDecode();
 
   const std::string prefix = "leaktrack 0.1.0, rate=1, own memory: ";
   std::string header;
@@ -293,12 +297,7 @@ TEST(HeapProfileTest, OneSiteOfEverySizeIsUnbiasedAtTheDefaultRate) {
     ASSERT_TRUE(ForgetSampled(reinterpret_cast<void*>(address), &block));
   }
 
-  const DumpPlan plan = PlanDump(g_profiler);
-  Arena arena;
-  ASSERT_TRUE(arena.Init(plan.arena_bytes));
-  EncodedProfile raw;
-  ASSERT_TRUE(BuildRawHeapProfile(g_profiler, plan, &arena, &raw));
-  const Decoded d = Parse(Decode(raw));
+  const Decoded d = DumpAndDecode();
   EXPECT_EQ(g_profiler.stats.dropped_live_full.load() + g_profiler.stats.dropped_stack_full.load(),
             0u);
   const std::vector<int64_t> t = Totals(d);
@@ -306,7 +305,6 @@ TEST(HeapProfileTest, OneSiteOfEverySizeIsUnbiasedAtTheDefaultRate) {
   EXPECT_NEAR(t[1] / alloc_bytes, 1.0, 0.06);
   EXPECT_NEAR(t[2] / inuse_objects, 1.0, 0.06);
   EXPECT_NEAR(t[3] / inuse_bytes, 1.0, 0.06);
-  arena.Release();
 }
 
 }  // namespace

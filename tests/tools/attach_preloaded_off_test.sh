@@ -16,9 +16,7 @@ source "$(dirname "$0")/script_lib.sh"
 need_shim
 need_ptrace
 cd "$W"
-if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
-  echo "SKIP: /proc/PID/syscall is not readable here"; exit 77
-fi
+need_syscall_file
 shims_mapped() { grep libleaktrack.so "/proc/$1/maps" | awk '{print $5}' | sort -u | wc -l; }
 
 # 1. The sleeper leaks 1 KiB every 10 ms; a 4 KiB rate samples that densely.
@@ -34,12 +32,7 @@ grep -q "^started the shim $p preloaded, which was off" "$W/attach.out" ||
   fail "attach said: $(cat "$W/attach.out")"
 grep -q "^  LEAKTRACK_RATE=4K$" "$W/attach.out" || fail "attach said: $(cat "$W/attach.out")"
 [ "$(shims_mapped "$p")" = 1 ] || fail "a second shim was loaded: $(grep libleaktrack "/proc/$p/maps")"
-sleep 0.5
-"$LEAKTRACK" dump "$p" -o "$W/s1.pb.gz" > /dev/null 2> "$W/err" || fail "dump 1: $(cat "$W/err")"
-sleep 1
-"$LEAKTRACK" dump "$p" -o "$W/s2.pb.gz" > /dev/null 2> "$W/err" || fail "dump 2: $(cat "$W/err")"
-"$LEAKTRACK" diff "$W/s1.pb.gz" "$W/s2.pb.gz" > "$W/diff" 2>&1 || fail "diff: $(cat "$W/diff")"
-sed -n 6p "$W/diff" | grep -q sleeper_leak || fail "diff: $(cat "$W/diff")"
+expect_sleeper_growth "$p"
 gzip -dc "$W/s2.pb.gz" | grep -aq "rate=4096" || fail "the profile does not say rate=4096"
 gzip -dc "$W/s2.pb.gz" | grep -aq "attached to the running process" ||
   fail "the profile does not say that allocations from before are not seen"
@@ -59,11 +52,5 @@ grep -q "^started the shim $q preloaded" "$W/attach2.out" || fail "attach said: 
 sleep 1
 "$LEAKTRACK" dump "$q" -o "$W/b.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
 kill -0 "$q" 2> /dev/null || fail "the busy program died: $(cat "$W/busy.out")"
-echo go >&3
-exec 3>&-
-wait "$q"
-status=$?
-[ $status = 0 ] || fail "the busy program exited $status: $(cat "$W/busy.out")"
-"$LEAKTRACK" top "$W/b.pb.gz" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
-sed -n 5p "$W/top" | grep -q busy_leak || fail "top: $(cat "$W/top")"
+finish_busy "$q" "$W/b.pb.gz"
 echo PASS

@@ -19,9 +19,7 @@ source "$(dirname "$0")/script_lib.sh"
 need_shim
 need_ptrace
 cd "$W"
-if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
-  echo "SKIP: /proc/PID/syscall is not readable here"; exit 77
-fi
+need_syscall_file
 
 # 1. The sleeper leaks 1 KiB every 10 ms; a 4 KiB rate samples that densely.
 LEAKTRACK_RATE=4096 "$SLEEPER" "$W/ready" & p=$!
@@ -30,12 +28,7 @@ wait_ready "$W/ready"
 "$LEAKTRACK" attach "$p" > "$W/attach.out" 2>&1 || fail "attach: $(cat "$W/attach.out")"
 grep -q "^attached to $p through thread" "$W/attach.out" || fail "attach said: $(cat "$W/attach.out")"
 grep -q libleaktrack.so "/proc/$p/maps" || fail "the shim is not mapped in $p"
-sleep 0.5
-"$LEAKTRACK" dump "$p" -o "$W/s1.pb.gz" > /dev/null 2> "$W/err" || fail "dump 1: $(cat "$W/err")"
-sleep 1
-"$LEAKTRACK" dump "$p" -o "$W/s2.pb.gz" > /dev/null 2> "$W/err" || fail "dump 2: $(cat "$W/err")"
-"$LEAKTRACK" diff "$W/s1.pb.gz" "$W/s2.pb.gz" > "$W/diff" 2>&1 || fail "diff: $(cat "$W/diff")"
-sed -n 6p "$W/diff" | grep -q sleeper_leak || fail "diff: $(cat "$W/diff")"
+expect_sleeper_growth "$p"
 "$LEAKTRACK" attach "$p" > "$W/again" 2>&1 || fail "second attach: $(cat "$W/again")"
 grep -q "profiled already" "$W/again" || fail "second attach said: $(cat "$W/again")"
 kill -0 "$p" 2> /dev/null || fail "the sleeper died"
@@ -83,13 +76,7 @@ sleep 1
 "$LEAKTRACK" dump "$q" -o "$W/b2.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
 "$LEAKTRACK" top "$W/b2.pb.gz" > "$W/top2" 2>&1 || fail "top: $(cat "$W/top2")"
 grep -q " plugin_leak$" "$W/top2" || fail "the plugin loaded after the attach is untracked: $(cat "$W/top2")"
-echo go >&3
-exec 3>&-
-wait "$q"
-status=$?
-[ $status = 0 ] || fail "the busy program exited $status: $(cat "$W/busy.out")"
-"$LEAKTRACK" top "$W/b.pb.gz" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
-sed -n 5p "$W/top" | grep -q busy_leak || fail "top: $(cat "$W/top")"
+finish_busy "$q" "$W/b.pb.gz"
 
 # 4. Refusals.
 "$LEAKTRACK" attach 999999999 > "$W/none" 2>&1

@@ -10,9 +10,7 @@ LEAKTRACK=$1 POLLER=$2
 source "$(dirname "$0")/script_lib.sh"
 need_shim
 cd "$W"
-if ! cat "/proc/self/syscall" > /dev/null 2>&1; then
-  echo "SKIP: /proc/PID/syscall is not readable here"; exit 77
-fi
+need_syscall_file
 
 # Main thread in poll(), a worker in read(): 20 dumps, and the program never sees EINTR.
 "$LEAKTRACK" run --rate 1 --dir "$W" -- "$POLLER" "$W/ready" worker 2> "$W/target.err" & p=$!

@@ -25,3 +25,31 @@ can_ptrace() {
   [ "$scope" = 0 ]
 }
 need_ptrace() { can_ptrace || { echo "SKIP: no right to ptrace other processes here"; exit 77; }; }
+# need_syscall_file: skips the test (77) unless /proc/PID/syscall can be read (what attach and
+# dump read to see where each thread waits).
+need_syscall_file() {
+  cat /proc/self/syscall > /dev/null 2>&1 ||
+    { echo "SKIP: /proc/PID/syscall is not readable here"; exit 77; }
+}
+# finish_busy PID DUMP: lets the busy fixture (fixture_attach_busy.cc), whose stdin is the FIFO
+# open on fd 3, end; checks it exited 0 (no corrupted block) and that DUMP's top row is its
+# busy_leak. Its output is in $W/busy.out.
+finish_busy() {
+  echo go >&3
+  exec 3>&-
+  wait "$1"
+  local status=$?
+  [ $status = 0 ] || fail "the busy program exited $status: $(cat "$W/busy.out")"
+  "$LEAKTRACK" top "$2" > "$W/top" 2>&1 || fail "top: $(cat "$W/top")"
+  sed -n 5p "$W/top" | grep -q busy_leak || fail "top: $(cat "$W/top")"
+}
+# expect_sleeper_growth PID: two dumps of the sleeper (fixture_sleeper.c) 1 s apart, into
+# $W/s1.pb.gz and $W/s2.pb.gz; what grew between them must be its sleeper_leak.
+expect_sleeper_growth() {
+  sleep 0.5
+  "$LEAKTRACK" dump "$1" -o "$W/s1.pb.gz" > /dev/null 2> "$W/err" || fail "dump 1: $(cat "$W/err")"
+  sleep 1
+  "$LEAKTRACK" dump "$1" -o "$W/s2.pb.gz" > /dev/null 2> "$W/err" || fail "dump 2: $(cat "$W/err")"
+  "$LEAKTRACK" diff "$W/s1.pb.gz" "$W/s2.pb.gz" > "$W/diff" 2>&1 || fail "diff: $(cat "$W/diff")"
+  sed -n 6p "$W/diff" | grep -q sleeper_leak || fail "diff: $(cat "$W/diff")"
+}
