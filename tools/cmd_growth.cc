@@ -20,7 +20,7 @@ namespace leaktrack {
 namespace {
 
 const char kHelp[] =
-    "usage: leaktrack growth FILE FILE [FILE...] [-n N]\n"
+    "usage: leaktrack growth FILE FILE [FILE...] [-n N] [--debug-dir DIR]... [--sysroot DIR]\n"
     "\n"
     "Compares dumps of ONE process taken over time (oldest first) and ranks the allocation\n"
     "stacks whose live bytes (inuse_space) grew: monotonic growth (leak suspects) first,\n"
@@ -28,6 +28,7 @@ const char kHelp[] =
     "growth per dump and the full stack of each.\n"
     "\n"
     "  -n N   show at most N stacks (default 10; 0 = all)\n"
+    "  --debug-dir DIR, --sysroot DIR   for raw dumps, as for 'leaktrack symbolize'\n"
     "\n"
     "Exit codes: 0 success, 1 unreadable or incompatible dump, 2 usage error.\n";
 
@@ -59,9 +60,14 @@ int GrowthCommand(int argc, char** argv, int first) {
   uint64_t limit = 10;
   ArgReader args(argc, argv, first);
   std::string value;
+  NamingSources sources;
   while (!args.done()) {
     bool missing = false;
-    if (args.Option("-n", &value, &missing)) {
+    std::string error;
+    int code = kExitOk;
+    if (ReadNamingOption(&args, &sources, &error, &code)) {
+      if (!error.empty()) return Fail(kCmd, error, code);
+    } else if (args.Option("-n", &value, &missing)) {
       if (missing || !ParseUint(value, &limit))
         return Fail(kCmd, "-n needs a non-negative number", kExitUsage);
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
@@ -71,14 +77,15 @@ int GrowthCommand(int argc, char** argv, int first) {
     }
   }
   if (files.size() < 2) return Fail(kCmd, "needs at least two dumps (see --help)", kExitUsage);
-  return ReportGrowth(kCmd, files, limit);
+  return ReportGrowth(kCmd, files, limit, sources);
 }
 
-int ReportGrowth(const std::string& cmd, const std::vector<std::string>& files, uint64_t limit) {
+int ReportGrowth(const std::string& cmd, const std::vector<std::string>& files, uint64_t limit,
+                 const NamingSources& sources) {
   std::map<std::string, Series> stacks;
   const size_t n = files.size();
   for (size_t d = 0; d < n; ++d) {
-    Result<Profile> p = LoadProfileForReport(cmd, files[d]);
+    Result<Profile> p = LoadProfileForReport(cmd, files[d], sources);
     if (!p.ok()) return Fail(cmd, p.error());
     Result<size_t> inuse = SampleIndex(p.value(), "inuse_space");
     Result<size_t> alloc = SampleIndex(p.value(), "alloc_space");

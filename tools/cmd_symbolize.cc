@@ -58,25 +58,20 @@ int SymbolizeCommand(int argc, char** argv, int first) {
     return kExitOk;
   }
   std::string in, out, value;
-  std::vector<std::string> debug_dirs;
-  BinarySource source;
+  NamingSources sources;
   bool all_frames = false;
   ArgReader args(argc, argv, first);
   while (!args.done()) {
     bool missing = false;
-    if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
+    std::string error;
+    int code = kExitOk;
+    if (ReadNamingOption(&args, &sources, &error, &code)) {
+      if (!error.empty()) return Fail(kCmd, error, code);
+    } else if (args.Option("-o", &value, &missing) || args.Option("--output", &value, &missing)) {
       if (missing) return Fail(kCmd, "-o needs a file name", kExitUsage);
       out = value;
     } else if (args.Flag("--all-frames")) {
       all_frames = true;
-    } else if (args.Option("--debug-dir", &value, &missing)) {
-      if (missing) return Fail(kCmd, "--debug-dir needs a directory", kExitUsage);
-      debug_dirs.push_back(value);
-    } else if (args.Option("--sysroot", &value, &missing)) {
-      if (missing) return Fail(kCmd, "--sysroot needs a directory", kExitUsage);
-      Result<std::string> root = SysrootArgument(value);
-      if (!root.ok()) return Fail(kCmd, root.error());
-      source.sysroot = root.value();
     } else if (args.Peek()[0] == '-' && args.Peek()[1] != '\0') {
       return Fail(kCmd, std::string("unknown option ") + args.Peek(), kExitUsage);
     } else if (in.empty()) {
@@ -90,7 +85,7 @@ int SymbolizeCommand(int argc, char** argv, int first) {
 
   Result<Profile> profile = LoadProfileFile(in);
   if (!profile.ok()) return Fail(kCmd, profile.error());
-  NameProfile(kCmd, &profile.value(), debug_dirs, source, /*fold=*/!all_frames);
+  NameProfile(kCmd, &profile.value(), sources.debug_dirs, sources.source, /*fold=*/!all_frames);
 
   if (out == "-") {
     std::string data = Gzip(EncodeProfile(profile.value()));

@@ -19,7 +19,8 @@ namespace leaktrack {
 namespace {
 
 const char kTopHelp[] =
-    "usage: leaktrack top FILE [--base FILE] [-n N] [--sample TYPE]\n"
+    "usage: leaktrack top FILE [--base FILE] [-n N] [--sample TYPE] [--debug-dir DIR]...\n"
+    "                     [--sysroot DIR]\n"
     "\n"
     "Prints the functions holding the most memory, like 'go tool pprof -top':\n"
     "flat, flat%, sum%, cum, cum%, name. A raw dump is symbolized first with the binaries on\n"
@@ -28,11 +29,12 @@ const char kTopHelp[] =
     "  --base FILE    subtract this earlier dump first (shows growth)\n"
     "  -n N           number of rows (default 20; 0 = all)\n"
     "  --sample TYPE  inuse_space (default), inuse_objects, alloc_space or alloc_objects\n"
+    "  --debug-dir DIR, --sysroot DIR   for a raw dump, as for 'leaktrack symbolize'\n"
     "\n"
     "Exit codes: 0 success, 1 unreadable or incompatible profile, 2 usage error.\n";
 
 const char kDiffHelp[] =
-    "usage: leaktrack diff A B [-n N] [--sample TYPE]\n"
+    "usage: leaktrack diff A B [-n N] [--sample TYPE] [--debug-dir DIR]... [--sysroot DIR]\n"
     "\n"
     "Shows what grew from dump A to dump B: the same as 'leaktrack top --base A B'.\n"
     "Exit codes: 0 success, 1 unreadable or incompatible profile, 2 usage error.\n";
@@ -65,8 +67,8 @@ std::string Percent(int64_t part, int64_t whole) {
 }
 
 int Top(const std::string& cmd, const std::string& file, const std::string& base,
-        uint64_t limit, const std::string& sample) {
-  Result<Profile> p = LoadProfileForReport(cmd, file);
+        uint64_t limit, const std::string& sample, const NamingSources& sources) {
+  Result<Profile> p = LoadProfileForReport(cmd, file, sources);
   if (!p.ok()) return Fail(cmd, p.error());
   Result<size_t> index = SampleIndex(p.value(), sample);
   if (!index.ok()) return Fail(cmd, file + ": " + index.error());
@@ -77,7 +79,7 @@ int Top(const std::string& cmd, const std::string& file, const std::string& base
   int64_t total = 0;
   Accumulate(p.value(), index.value(), +1, &rows, &total);
   if (!base.empty()) {
-    Result<Profile> b = LoadProfileForReport(cmd, base);
+    Result<Profile> b = LoadProfileForReport(cmd, base, sources);
     if (!b.ok()) return Fail(cmd, b.error());
     Result<size_t> bi = SampleIndex(b.value(), type);
     if (!bi.ok() || b.value().Str(b.value().sample_type[bi.value()].unit) != unit ||
@@ -124,11 +126,16 @@ int Top(const std::string& cmd, const std::string& file, const std::string& base
 
 // Parses the options shared by top and diff; positional arguments go to *files.
 int ParseCommon(const std::string& cmd, ArgReader* args, std::vector<std::string>* files,
-                std::string* base, uint64_t* limit, std::string* sample) {
+                std::string* base, uint64_t* limit, std::string* sample,
+                NamingSources* sources) {
   std::string value;
   while (!args->done()) {
     bool missing = false;
-    if (args->Option("--base", &value, &missing)) {
+    std::string error;
+    int code = kExitOk;
+    if (ReadNamingOption(args, sources, &error, &code)) {
+      if (!error.empty()) return Fail(cmd, error, code);
+    } else if (args->Option("--base", &value, &missing)) {
       if (missing) return Fail(cmd, "--base needs a file", kExitUsage);
       *base = value;
     } else if (args->Option("-n", &value, &missing) || args->Option("--nodes", &value, &missing)) {
@@ -163,9 +170,10 @@ int TopCommand(int argc, char** argv, int first) {
   std::vector<std::string> files;
   std::string base, sample;
   uint64_t limit = 20;
-  if (int rc = ParseCommon("top", &args, &files, &base, &limit, &sample)) return rc;
+  NamingSources sources;
+  if (int rc = ParseCommon("top", &args, &files, &base, &limit, &sample, &sources)) return rc;
   if (files.size() != 1) return Fail("top", "expected exactly one FILE (see --help)", kExitUsage);
-  return Top("top", files[0], base, limit, sample);
+  return Top("top", files[0], base, limit, sample, sources);
 }
 
 int DiffCommand(int argc, char** argv, int first) {
@@ -177,10 +185,11 @@ int DiffCommand(int argc, char** argv, int first) {
   std::vector<std::string> files;
   std::string base, sample;
   uint64_t limit = 20;
-  if (int rc = ParseCommon("diff", &args, &files, &base, &limit, &sample)) return rc;
+  NamingSources sources;
+  if (int rc = ParseCommon("diff", &args, &files, &base, &limit, &sample, &sources)) return rc;
   if (files.size() != 2 || !base.empty())
     return Fail("diff", "expected two files A B (see --help)", kExitUsage);
-  return Top("diff", files[1], files[0], limit, sample);
+  return Top("diff", files[1], files[0], limit, sample, sources);
 }
 
 }  // namespace leaktrack

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tools/cli.h"
+#include "tools/profile_view.h"
 
 namespace leaktrack {
 
@@ -51,8 +52,9 @@ int ParseDumpPid(const std::string& cmd, const std::string& arg, DumpRequest* r)
 int TakeDump(const std::string& cmd, const DumpRequest& r, std::string* written);
 
 // Prints the growth report over `files` (oldest first, at least two), at most `limit` stacks
-// (0 = all).
-int ReportGrowth(const std::string& cmd, const std::vector<std::string>& files, uint64_t limit);
+// (0 = all); raw dumps among them are named from `sources`.
+int ReportGrowth(const std::string& cmd, const std::vector<std::string>& files, uint64_t limit,
+                 const NamingSources& sources = {});
 
 }  // namespace leaktrack
 

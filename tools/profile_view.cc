@@ -95,12 +95,34 @@ bool IsRawDump(const Profile& p) {
 
 }  // namespace
 
-Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path) {
+bool ReadNamingOption(ArgReader* args, NamingSources* sources, std::string* error,
+                      int* exit_code) {
+  std::string value;
+  bool missing = false;
+  if (args->Option("--debug-dir", &value, &missing)) {
+    if (missing) *error = "--debug-dir needs a directory", *exit_code = kExitUsage;
+    else sources->debug_dirs.push_back(value);
+  } else if (args->Option("--sysroot", &value, &missing)) {
+    if (missing) {
+      *error = "--sysroot needs a directory", *exit_code = kExitUsage;
+      return true;
+    }
+    Result<std::string> root = SysrootArgument(value);
+    if (!root.ok()) *error = root.error(), *exit_code = kExitFailure;
+    else sources->source.sysroot = root.value();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path,
+                                     const NamingSources& sources) {
   Result<Profile> p = LoadProfileFile(path);
   // Only a raw dump: one that `symbolize` or `dump` named already keeps what they could not
   // name, without warning about it again with this machine's binaries.
   if (p.ok() && IsRawDump(p.value()))
-    NameProfile(cmd, &p.value(), {}, BinarySource(), /*fold=*/true);
+    NameProfile(cmd, &p.value(), sources.debug_dirs, sources.source, /*fold=*/true);
   return p;
 }
 

@@ -14,6 +14,7 @@
 #include "symbolizer/profile.h"
 #include "symbolizer/result.h"
 #include "symbolizer/symbol_cache.h"
+#include "tools/cli.h"
 
 namespace leaktrack {
 
@@ -33,9 +34,24 @@ std::vector<std::string> SampleStack(const Profile& p, const Sample& s, bool wit
 void NameProfile(const std::string& cmd, Profile* p, const std::vector<std::string>& debug_dirs,
                  const BinarySource& source, bool fold);
 
+// Where a raw dump's names come from: `symbolize`'s --debug-dir and --sysroot, which the reports
+// (top, diff, growth) take too, for a dump of a process whose binaries are not this machine's
+// (a container's root, unpacked).
+struct NamingSources {
+  std::vector<std::string> debug_dirs;
+  BinarySource source;
+};
+
+// Reads --debug-dir DIR (repeatable) or --sysroot DIR into *sources when the next argument is
+// one of them, and returns true; a bad one sets *error and *exit_code (a missing value is a
+// usage error, a sysroot that is no directory a failure). False for any other argument.
+bool ReadNamingOption(ArgReader* args, NamingSources* sources, std::string* error,
+                      int* exit_code);
+
 // Reads a profile for a report, naming a raw dump (the shim's own file: no functions at all) as
-// `symbolize` does. A named profile is read as it is.
-Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path);
+// `symbolize` does, from `sources`. A named profile is read as it is.
+Result<Profile> LoadProfileForReport(const std::string& cmd, const std::string& path,
+                                     const NamingSources& sources = {});
 
 // Index of the sample type called `name`; "" means the profile's default (default_sample_type,
 // else the last type, as pprof does).

@@ -80,6 +80,17 @@ if [ "$MODE" = container ]; then
   "$LEAKTRACK" symbolize --sysroot "$W/nonexistent" "$RAW" > /dev/null 2> "$W/err_bad"
   [ $? = 1 ] && grep -q "is not an existing directory" "$W/err_bad" ||
     fail "bad --sysroot: $(cat "$W/err_bad")"
+  # The reports name a raw dump from the same places: top, diff and growth take --sysroot too.
+  "$LEAKTRACK" top --sysroot "$R" "$RAW" > "$W/top_root" 2> "$W/err_top_root" ||
+    fail "top --sysroot: $(cat "$W/err_top_root")"
+  [ -s "$W/err_top_root" ] && fail "top --sysroot warned: $(cat "$W/err_top_root")"
+  sed -n 5p "$W/top_root" | grep -q sleeper_leak || fail "top --sysroot: $(cat "$W/top_root")"
+  "$LEAKTRACK" growth "$RAW" "$RAW" --sysroot "$R" > /dev/null 2> "$W/err_growth_root" ||
+    fail "growth --sysroot: $(cat "$W/err_growth_root")"
+  [ -s "$W/err_growth_root" ] && fail "growth --sysroot warned: $(cat "$W/err_growth_root")"
+  "$LEAKTRACK" diff "$RAW" "$RAW" --sysroot > /dev/null 2> "$W/err_diff_root"
+  [ $? = 2 ] && grep -q "needs a directory" "$W/err_diff_root" ||
+    fail "diff --sysroot without a directory: $(cat "$W/err_diff_root")"
 
   if ! can_ptrace; then
     echo "PASS: dump of a process in its own PID namespace and root (attach skipped: no ptrace)"
