@@ -170,10 +170,10 @@ int ProfiledAlready(pid_t pid, const ShimSettings& settings, const std::string& 
   return kExitOk;
 }
 
-// The file a process preloaded the shim from, as the process names it. dlopen of that path
-// gives back the loaded copy, unless the file was replaced on disk since: then the shim's
-// leaktrack_attach() finds itself a second copy and does nothing (preload/attach.h), and the
-// answer reads as "profiled already". A deleted file would not load at all.
+// The file a process preloaded the shim from, as the process names it: dlopen of that path
+// gives back the loaded copy. One deleted or replaced on disk since (an upgrade renames a new
+// file over it) shows as "(deleted)" and is refused: dlopen would fail, or load the new file as
+// a second copy, which would find itself one and stay off (preload/attach.h).
 Result<std::string> PreloadedShimFile(const std::string& maps, const std::string& pid_arg) {
   const std::string kDeleted = " (deleted)";
   for (const MapsLine& line : ParseProcMaps(maps)) {
