@@ -241,6 +241,9 @@ void AtForkChild() {
   g_dumping.store(false, std::memory_order_relaxed);
   g_pending.store(false, std::memory_order_relaxed);
   g_profiler.stacks.PauseEviction(false);
+  // Unless this thread forked from a signal handler that interrupted its own Intern: that one
+  // resumes after the handler, and the slot it holds is still its own.
+  if (tls_state.guard == 0) g_profiler.stacks.RepairAfterFork();
   ResetDumpRetentionAfterFork();  // the parent's dumps are the parent's to keep or remove
   // Threads do not survive fork; the child gets its own interval thread, which says its id.
   leaktrack_dump_listener.store(0, std::memory_order_relaxed);

@@ -119,6 +119,43 @@ bool StackTable::Fill(Slot& slot, const uint64_t* frames, int depth, uint32_t ge
 
 int64_t StackTable::Intern(const uint64_t* frames, int depth, uint32_t generation) {
   if (slots_ == nullptr) return -1;
+  // Counted for a fork child (RepairAfterFork). Acquire keeps the count ahead of every slot
+  // write below; release keeps them all ahead of the uncount.
+  in_flight_.fetch_add(1, std::memory_order_acquire);
+  const int64_t id = InternCounted(frames, depth, generation);
+  in_flight_.fetch_sub(1, std::memory_order_release);
+  return id;
+}
+
+void StackTable::RepairAfterFork() {
+  if (slots_ == nullptr || in_flight_.load(std::memory_order_relaxed) == 0) return;
+  in_flight_.store(0, std::memory_order_relaxed);
+  for (uint64_t i = 0; i <= mask_; ++i) {
+    Slot& slot = slots_[i];
+    const uint64_t state = slot.state.load(std::memory_order_relaxed);
+    const uint32_t pins = slot.pins.load(std::memory_order_relaxed);
+    if ((pins & kEvicting) != 0 && Published(state)) {
+      // An evictor marked the slot and went no further: the stack is as it was.
+      slot.pins.store(pins & ~kEvicting, std::memory_order_relaxed);
+    } else if ((state & kBusy) != 0 && state != kVacant) {
+      // Claimed and never published: a new stack half written, maybe into an evicted stack's
+      // slot whose counts were not folded yet (the hook folds what is left; folding a second
+      // time adds nothing but one to the count of evicted stacks). No id of it was handed out.
+      if ((pins & kEvicting) != 0 && evict_ != nullptr) evict_(i, evict_context_);
+      slot.pins.store(0, std::memory_order_relaxed);
+      slot.state.store(kVacant, std::memory_order_release);
+    }
+  }
+}
+
+void StackTable::AbandonForTesting(uint64_t id, bool claimed) {
+  Slot& slot = slots_[id];
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  slot.pins.fetch_add(kEvicting, std::memory_order_relaxed);
+  if (claimed) slot.state.fetch_or(kBusy, std::memory_order_relaxed);
+}
+
+int64_t StackTable::InternCounted(const uint64_t* frames, int depth, uint32_t generation) {
   const uint64_t hash = HashFrames(frames, depth, generation);
   // The slot is ours (busy): fill it, pin it for the caller, publish. `evicted`: TryEvict took
   // it, and its pins hold the kEvicting mark. The pins are adjusted, never stored: an inserter

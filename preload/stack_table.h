@@ -68,6 +68,13 @@ class StackTable {
   // refused as when eviction was impossible.
   void PauseEviction(bool paused);
 
+  // In a fork child, from the forking thread outside any Intern of its own: a thread that does
+  // not exist there may have been inside Intern at the fork, and left a slot marked for
+  // eviction (readable by nobody, evictable never) or claimed and never published (a slot lost).
+  // Puts them right. Costs nothing when no Intern was in flight at the fork, else one pass over
+  // the slots.
+  void RepairAfterFork();
+
   // Reads a published stack. False for ids that are empty or still being written.
   bool Get(uint64_t id, const uint64_t** frames, int* depth,
            uint32_t* generation = nullptr) const;
@@ -79,6 +86,11 @@ class StackTable {
     return next < frames_capacity_ ? next : frames_capacity_;
   }
   uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+
+  // Test-only: leaves slot `id` (published, unpinned) as an Intern that vanished at a fork could
+  // have: marked by an evictor that went no further, or (claimed) taken by one and never
+  // published. RepairAfterFork's case, without a race to wait for.
+  void AbandonForTesting(uint64_t id, bool claimed);
 
  private:
   struct Slot {
@@ -92,6 +104,7 @@ class StackTable {
     std::atomic<uint16_t> generation;  // <= DepartedMappings::kMaxGeneration
   };
 
+  int64_t InternCounted(const uint64_t* frames, int depth, uint32_t generation);
   bool Matches(const Slot& slot, const uint64_t* frames, int depth, uint32_t generation) const;
   // Pins a published slot that holds this stack; false (and no pin) otherwise.
   bool TryPin(Slot& slot, uint64_t hash, const uint64_t* frames, int depth, uint32_t generation);
@@ -110,6 +123,7 @@ class StackTable {
   EvictHook evict_ = nullptr;
   void* evict_context_ = nullptr;
   std::atomic<bool> eviction_paused_{false};
+  std::atomic<uint32_t> in_flight_{0};  // Interns under way (RepairAfterFork)
   std::atomic<uint64_t> evictions_{0};
 };
 

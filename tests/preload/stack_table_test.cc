@@ -181,6 +181,35 @@ TEST(StackTableTest, PausedEvictionRefusesNewStacks) {
   EXPECT_EQ(Churn(&e.table, 2000000, 1), 0);
 }
 
+// A fork child inherits whatever another thread's Intern had half done at the fork. Here: a
+// stack an evictor had marked (nobody could read or evict it any more), and a slot an evictor
+// had taken and not yet refilled (lost for good). RepairAfterFork puts both right.
+TEST(StackTableTest, RepairAfterForkUndoesWhatAVanishedInternLeft) {
+  EvictingTable e;
+  uint64_t fa[32], fb[32];
+  const int da = StackOf(1, fa), db = StackOf(2, fb);
+  const int64_t a = e.table.Intern(fa, da), b = e.table.Intern(fb, db);
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  e.table.Unpin(static_cast<uint64_t>(a));
+  e.table.Unpin(static_cast<uint64_t>(b));
+  e.table.AbandonForTesting(static_cast<uint64_t>(a), /*claimed=*/false);
+  e.table.AbandonForTesting(static_cast<uint64_t>(b), /*claimed=*/true);
+  EXPECT_FALSE(ReadsBack(e.table, a, fa, da));  // marked: the dump would skip it
+  const uint64_t hooks = e.hook_calls.load();
+  e.table.RepairAfterFork();
+  EXPECT_TRUE(ReadsBack(e.table, a, fa, da));  // the marked stack is as it was
+  EXPECT_EQ(e.hook_calls.load(), hooks + 1);   // b's counts folded: its evictor may not have
+  e.table.RepairAfterFork();                   // nothing in flight now: no second pass
+  EXPECT_EQ(e.hook_calls.load(), hooks + 1);
+  // b's slot is vacant, and a full table takes it for a new stack (left claimed, it never
+  // would be: only published stacks are evicted, only vacant slots reclaimed).
+  EXPECT_EQ(Churn(&e.table, 1000, 10 * EvictingTable::kCap), 0);
+  const uint64_t* frames;
+  int depth;
+  EXPECT_TRUE(e.table.Get(static_cast<uint64_t>(b), &frames, &depth));
+}
+
 // Threads intern stacks from a universe 16 times the table, hold some pins for a while and drop
 // others at once, while another thread plays the dump, pausing and resuming eviction. A pinned
 // id must read back as its stack for as long as the pin is held, the hook must never see an id
