@@ -19,7 +19,7 @@ struct Config {
                                      // the working directory cannot take them
   uint64_t interval_ms = 0;          // LEAKTRACK_INTERVAL (seconds, fractions allowed); 0 = off
   bool at_exit = false;              // LEAKTRACK_AT_EXIT
-  uint32_t keep = 100;               // LEAKTRACK_KEEP: dumps kept on disk (dump_retention.h); 0 = all
+  uint32_t keep = 100;               // LEAKTRACK_KEEP: dumps kept (dump_retention.h); 0 = all
   uint64_t max_live = 1u << 17;      // LEAKTRACK_MAX_LIVE: live sampled allocations (power of 2)
   uint64_t max_stacks = 1u << 14;    // LEAKTRACK_MAX_STACKS: distinct stacks (power of 2)
   bool follow_exec = true;           // LEAKTRACK_FOLLOW_EXEC: 0 = programs we exec do not load us

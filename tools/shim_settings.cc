@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -26,8 +27,6 @@ const MapsLine* ShimMapping(const std::vector<MapsLine>& maps) {
   return lowest;
 }
 
-// `size` bytes of the shim's exported variable `symbol` in the process, through /proc/PID/mem;
-// "" when the process maps no shim or its shim predates the variable.
 // True when a thread of pid is the shim's interval thread, by the name it gives itself. Its id
 // in leaktrack_dump_listener is the one its PID namespace knows, which our /proc may not.
 bool HasIntervalThread(pid_t pid) {
@@ -44,18 +43,41 @@ bool HasIntervalThread(pid_t pid) {
   return found;
 }
 
-// Where the shim's exported `symbol` is in the process, or 0 when its shim has no such symbol.
+// The shim's exported variables the commands read or write (preload/attach.cc,
+// preload/dump_trigger.cc).
+const char* const kShimVariables[] = {"leaktrack_settings", "leaktrack_dump_handler_ours",
+                                      "leaktrack_dump_requested", "leaktrack_dump_listener",
+                                      "leaktrack_dump_dirs"};
+constexpr size_t kShimVariableCount = sizeof(kShimVariables) / sizeof(kShimVariables[0]);
+
+// Where the shim's exported `symbol` (one of kShimVariables) is in the process, or 0 when its
+// shim has no such symbol. All of them are looked up in one read of the shim's symbol table, at
+// the first call for a process, and kept: a dump asks for four.
 Result<uint64_t> ShimVariableAddress(const TargetProcess& target, const std::string& maps,
                                      const char* symbol) {
+  static pid_t found_pid = 0;
+  static uint64_t found_start = 0;
+  static uint64_t found[kShimVariableCount];
   const std::vector<MapsLine> lines = ParseProcMaps(maps);
   const MapsLine* shim = ShimMapping(lines);
   if (shim == nullptr) return uint64_t{0};
-  uint64_t address = 0;
-  if (Status s = FindSymbols(target, *shim, {{symbol, &address}}); !s.ok())
-    return MakeError(s.error());
-  return address;
+  if (found_pid != target.pid || found_start != shim->start) {
+    uint64_t addresses[kShimVariableCount] = {};
+    std::vector<std::pair<const char*, uint64_t*>> names;
+    for (size_t i = 0; i < kShimVariableCount; ++i)
+      names.emplace_back(kShimVariables[i], &addresses[i]);
+    if (Status s = FindSymbols(target, *shim, names); !s.ok()) return MakeError(s.error());
+    std::copy(addresses, addresses + kShimVariableCount, found);
+    found_pid = target.pid;
+    found_start = shim->start;
+  }
+  for (size_t i = 0; i < kShimVariableCount; ++i)
+    if (strcmp(kShimVariables[i], symbol) == 0) return found[i];
+  return MakeError(std::string("no shim variable ") + symbol);  // a caller's typo
 }
 
+// `size` bytes of the shim's exported variable `symbol` in the process, through /proc/PID/mem;
+// "" when the process maps no shim or its shim predates the variable.
 Result<std::string> ReadShimVariable(const TargetProcess& target, const std::string& maps,
                                      const char* symbol, size_t size) {
   Result<uint64_t> where = ShimVariableAddress(target, maps, symbol);
