@@ -272,7 +272,7 @@ int AttachCommand(int argc, char** argv, int first) {
     Result<std::string> file = PreloadedShimFile(maps.value(), request.pid_arg);
     if (!file.ok()) return Fail(kCmd, file.error());
     preloaded = file.value();
-    settings.emplace("LEAKTRACK_RATE", "512K");  // its environment says 0: the default, if not given
+    settings.emplace("LEAKTRACK_RATE", "512K");  // its environment says 0: the default rate
   }
   char exe[PATH_MAX];
   const ssize_t n = readlink((proc + "/exe").c_str(), exe, sizeof(exe) - 1);
