@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "preload/attach.h"
+#include "preload/dump_retention.h"
 #include "symbolizer/gzip_io.h"
 #include "tools/attach_plan.h"
 #include "tools/process_maps.h"
@@ -164,8 +165,9 @@ bool ReadSettingOption(ArgReader* args, ShimSettings* settings, std::string* err
     (*settings)["LEAKTRACK_AT_EXIT"] = "1";
   } else if (args->Option("--keep", &value, &missing)) {
     uint64_t n;  // the shim's range (preload/config.cc): 1 would remove every new dump
-    if (missing || !ParseUint(value, &n) || n == 1 || n > 4096)
-      *error = "--keep needs 0 (keep all) or a number of dumps from 2 to 4096";
+    if (missing || !ParseUint(value, &n) || n == 1 || n > kMaxKeptDumps)
+      *error = "--keep needs 0 (keep all) or a number of dumps from 2 to " +
+               std::to_string(kMaxKeptDumps);
     else (*settings)["LEAKTRACK_KEEP"] = value;
   } else if (args->Option("--signal", &value, &missing)) {
     if (missing || !ParseSignal(value, &signo))
