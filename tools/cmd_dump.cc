@@ -37,6 +37,7 @@
 #include "symbolizer/gzip_io.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/dump_files.h"
 #include "tools/profile_view.h"
 #include "tools/shim_settings.h"
 #include "tools/target_process.h"
@@ -67,46 +68,6 @@ const char kHelp[] =
     "\n"
     "Refuses a PID that does not exist or does not have libleaktrack.so loaded.\n"
     "Exit codes: 0 written, 1 failure or refused, 2 usage error, 3 no dump before timeout.\n";
-
-// The dumps of `pid` (as the process calls itself) present in `dirs`, as (sequence, dir).
-std::set<std::pair<uint64_t, std::string>> ListDumps(const std::vector<std::string>& dirs,
-                                                     pid_t pid) {
-  std::set<std::pair<uint64_t, std::string>> dumps;
-  const std::string prefix = "leaktrack." + std::to_string(pid) + ".";
-  const std::string suffix = ".pb.gz";
-  for (const std::string& dir : dirs) {
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) continue;
-    while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.size() <= prefix.size() + suffix.size() || name.rfind(prefix, 0) != 0 ||
-          name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-        continue;
-      uint64_t seq;
-      if (ParseUint(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()),
-                    &seq))
-        dumps.emplace(seq, dir);
-    }
-    closedir(d);
-  }
-  return dumps;
-}
-
-// Where the shim writes the dumps of a process with environment `env` (preload/dump_trigger.cc):
-// LEAKTRACK_DIR; else its working directory, and when that cannot take them, $TMPDIR or /tmp.
-// The shim's own word on them first, when it can be read.
-std::vector<std::string> DumpDirs(const TargetProcess& target, const std::string& maps,
-                                  const std::map<std::string, std::string>& env) {
-  if (std::vector<std::string> shim = ShimDumpDirs(target, maps); !shim.empty()) {
-    if (!shim[0].empty()) return {target.Here(shim[0])};
-    return {target.cwd, target.Here(shim[1])};
-  }
-  if (auto it = env.find("LEAKTRACK_DIR"); it != env.end() && !it->second.empty())
-    return {target.Here(it->second)};
-  auto tmp = env.find("TMPDIR");
-  const bool tmpdir = tmp != env.end() && !tmp->second.empty() && tmp->second[0] == '/';
-  return {target.cwd, target.Here(tmpdir ? tmp->second : "/tmp")};
-}
 
 std::string Join(const std::vector<std::string>& items, const std::string& between) {
   std::string out;

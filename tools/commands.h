@@ -25,6 +25,7 @@ int TopCommand(int argc, char** argv, int first);
 int DiffCommand(int argc, char** argv, int first);
 int GrowthCommand(int argc, char** argv, int first);
 int WatchCommand(int argc, char** argv, int first);
+int PsCommand(int argc, char** argv, int first);
 
 // The work of `dump` and `growth`, which `watch` repeats.
 struct DumpRequest {

@@ -19,6 +19,7 @@ const char kUsage[] =
     "  diff A B                       same as: top --base A B\n"
     "  growth FILE FILE [FILE...]     rank stacks whose live bytes grew across dumps\n"
     "  watch PID [--every S]          dumps over time, then the growth report: the leak hunt\n"
+    "  ps                             the processes with the shim loaded, and their settings\n"
     "\n"
     "'leaktrack <command> --help' describes each command. Exit codes: 0 success, 1 failure,\n"
     "2 usage error, 3 dump timeout; run returns CMD's status (127 if it cannot start).\n";
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   if (strcmp(cmd, "diff") == 0) return DiffCommand(argc, argv, 2);
   if (strcmp(cmd, "growth") == 0) return GrowthCommand(argc, argv, 2);
   if (strcmp(cmd, "watch") == 0) return WatchCommand(argc, argv, 2);
+  if (strcmp(cmd, "ps") == 0) return PsCommand(argc, argv, 2);
   fprintf(stderr, "leaktrack: unknown command '%s'\n%s", cmd, kUsage);
   return kExitUsage;
 }

@@ -221,15 +221,16 @@ Result<ShimSettings> ReadShimSettings(const TargetProcess& target, const std::st
   return settings;
 }
 
-std::vector<std::string> ShimDumpDirs(const TargetProcess& target, const std::string& maps) {
+std::optional<std::vector<std::string>> ShimDumpDirs(const TargetProcess& target,
+                                                     const std::string& maps) {
   constexpr size_t kDirBytes = 512;  // preload/config.h: Config::dir, Config::fallback_dir
   Result<std::string> dirs = ReadShimVariable(target, maps, "leaktrack_dump_dirs", 2 * kDirBytes);
-  if (!dirs.ok() || dirs.value().size() != 2 * kDirBytes) return {};
+  if (!dirs.ok() || dirs.value().size() != 2 * kDirBytes) return std::nullopt;
   const std::string& bytes = dirs.value();
   std::string dir(bytes.c_str(), strnlen(bytes.data(), kDirBytes));
   std::string fallback(bytes.c_str() + kDirBytes, strnlen(bytes.data() + kDirBytes, kDirBytes));
-  if (fallback.empty()) return {};  // never empty once set ("/tmp" at least): not started
-  return {dir, fallback};
+  if (fallback.empty()) return std::vector<std::string>();  // set ("/tmp" at least) at start
+  return std::vector<std::string>{dir, fallback};
 }
 
 bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& maps) {

@@ -10,6 +10,7 @@
 #define LEAKTRACK_TOOLS_SHIM_SETTINGS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,10 +59,11 @@ Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::st
 
 // The dump directories the shim in the process works with (its exported leaktrack_dump_dirs):
 // {LEAKTRACK_DIR, fallback}, where an empty first means the working directory, then the
-// fallback ($TMPDIR or /tmp). Empty when they cannot be read: no ptrace rights, a shim that
-// predates them, or one not started. The environment says the same unless the program wrote
-// over it (nginx's process title does).
-std::vector<std::string> ShimDumpDirs(const TargetProcess& target, const std::string& maps);
+// fallback ($TMPDIR or /tmp). Empty when the shim has not started (it sets them then);
+// nullopt when that cannot be read: no ptrace rights, or a shim that predates them. The
+// environment says the same unless the program wrote over it (nginx's process title does).
+std::optional<std::vector<std::string>> ShimDumpDirs(const TargetProcess& target,
+                                                     const std::string& maps);
 
 // Asks the process's interval thread for a dump now, without a signal: adds one to the shim's
 // exported leaktrack_dump_requested through /proc/PID/mem, which the thread looks at after each

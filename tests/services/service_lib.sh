@@ -15,9 +15,15 @@ LT_PIDS=()
 rm -rf "$LT_WORK"
 mkdir -p "$LT_WORK"
 
+# Kills what a phase left running, its children first: nginx's workers outlive a master
+# killed with -9 (they get no signal), and under the shim they kept their interval threads
+# running long after a failed run (`leaktrack ps` found two such pairs).
 lt_cleanup() {
   local p
-  for p in "${LT_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  for p in "${LT_PIDS[@]}"; do
+    pkill -9 -P "$p" 2>/dev/null
+    kill -9 "$p" 2>/dev/null
+  done
 }
 trap lt_cleanup EXIT
 
