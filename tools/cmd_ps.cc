@@ -99,7 +99,8 @@ int PsCommand(int argc, char** argv, int first) {
     fputs(kHelp, stdout);
     return kExitOk;
   }
-  if (first < argc) return Fail(kCmd, std::string("unexpected argument ") + argv[first], kExitUsage);
+  if (first < argc)
+    return Fail(kCmd, std::string("unexpected argument ") + argv[first], kExitUsage);
   std::vector<pid_t> pids;
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return Fail(kCmd, "cannot read /proc");

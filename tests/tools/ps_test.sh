@@ -10,20 +10,24 @@ need_shim
 cd "$W"
 mkdir "$W/on"
 LD_PRELOAD="$SHIM" LEAKTRACK_RATE=4K LEAKTRACK_INTERVAL=3600 LEAKTRACK_DIR="$W/on" \
-  "$SLEEPER" "$W/ready_on" & on=$!; PIDS+=($on)
+  "$SLEEPER" "$W/ready_on" &
+on=$!; PIDS+=($on)
 LD_PRELOAD="$SHIM" LEAKTRACK_RATE=0 "$SLEEPER" "$W/ready_off" & off=$!; PIDS+=($off)
 "$SLEEPER" "$W/ready_bare" & bare=$!; PIDS+=($bare)
 wait_ready "$W/ready_on"
 wait_ready "$W/ready_off"
 wait_ready "$W/ready_bare"
-"$LEAKTRACK" dump "$on" --raw -o "$W/d.pb.gz" > /dev/null 2> "$W/err" || fail "dump: $(cat "$W/err")"
+"$LEAKTRACK" dump "$on" --raw -o "$W/d.pb.gz" > /dev/null 2> "$W/err" ||
+  fail "dump: $(cat "$W/err")"
 "$LEAKTRACK" ps > "$W/ps" 2> "$W/ps.err" || fail "ps: $(cat "$W/ps.err")"
-head -1 "$W/ps" | grep -q "PID.*STATE.*RATE.*INTERVAL.*DUMPS.*DIR.*COMMAND" || fail "ps: $(cat "$W/ps")"
+head -1 "$W/ps" | grep -q "PID.*STATE.*RATE.*INTERVAL.*DUMPS.*DIR.*COMMAND" ||
+  fail "ps: $(cat "$W/ps")"
 # PID STATE RATE INTERVAL DUMPS DIR COMMAND...
-awk -v p="$on" '$1 == p' "$W/ps" | grep -q "^ *$on  on  *4K  *3600  *1  $W/on  .*tools_fixture_sleeper" ||
+row() { awk -v p="$1" '$1 == p' "$W/ps"; }
+row "$on" | grep -q "^ *$on  on  *4K  *3600  *1  $W/on  .*tools_fixture_sleeper" ||
   fail "the process that is on: $(cat "$W/ps")"
-awk -v p="$off" '$1 == p' "$W/ps" | grep -q "^ *$off  off  *0 " || fail "the one that is off: $(cat "$W/ps")"
-awk -v p="$bare" '$1 == p' "$W/ps" | grep -q . && fail "a process without the shim is listed: $(cat "$W/ps")"
+row "$off" | grep -q "^ *$off  off  *0 " || fail "the one that is off: $(cat "$W/ps")"
+row "$bare" | grep -q . && fail "a process without the shim is listed: $(cat "$W/ps")"
 "$LEAKTRACK" ps extra > /dev/null 2>&1
 [ $? = 2 ] || fail "ps with an argument is not a usage error"
 echo "PASS: ps lists the shim's processes, on and off, and nothing else"
