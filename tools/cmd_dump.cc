@@ -179,7 +179,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   if (auto it = env.value().find("LEAKTRACK_SIGNAL"); it != env.value().end()) {
     if (!ParseSignal(it->second, &signo)) signo = SIGUSR2;  // the shim falls back likewise
   }
-  const std::vector<std::string> dirs = DumpDirs(target, maps.value(), env.value());
+  const std::vector<std::string> dirs =
+      DumpDirs(target, ShimDumpDirs(target, maps.value()), env.value());
   if (dirs[0].empty()) return Fail(cmd, "cannot find the dump directory of process " + pid_arg);
   std::vector<std::string> problems;
   for (const std::string& dir : dirs)
@@ -189,13 +190,20 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     return Fail(cmd, "process " + pid_arg + " cannot write its dump to " +
                          Join(problems, " nor to ") + "; restart it with LEAKTRACK_DIR set to " +
                          "a directory it can write");
-  // Some processes cannot be asked by signal: dumps on signal are off (LEAKTRACK_SIGNAL=0), the
-  // program is a Go one (a cgo one, since the shim is loaded), whose runtime installs a handler
-  // for every signal and never passes on one another process sends, or every thread blocks the
-  // signal (the program takes its signals with sigwait or signalfd, and would take ours too).
-  // The answer is then their next periodic dump, if they make them.
+  // First choice: a process with an interval thread is asked through its memory, with no signal
+  // at all (tools/shim_settings.h). Its dump comes within a tenth of a second, and nothing it
+  // waits in sees EINTR. Needs ptrace rights, as reading the attach's settings does.
+  const auto before = ListDumps(dirs, target.own_pid);
+  const bool asked = AskIntervalThreadForDump(target, maps.value());
+  // Otherwise, some processes cannot be asked by signal: dumps on signal are off
+  // (LEAKTRACK_SIGNAL=0), the program is a Go one (a cgo one, since the shim is loaded), whose
+  // runtime installs a handler for every signal and never passes on one another process sends,
+  // or every thread blocks the signal (the program takes its signals with sigwait or signalfd,
+  // and would take ours too). The answer is then their next periodic dump, if they make them.
   std::string unsignalled;
-  if (signo == 0) {
+  if (asked) {
+    // nothing to look at: no signal goes
+  } else if (signo == 0) {
     unsignalled = "runs with LEAKTRACK_SIGNAL=0";
   } else if (Result<std::unique_ptr<ElfFile>> exe = ElfFile::Open(proc + "/exe");
              exe.ok() && exe.value()->is_go()) {
@@ -205,13 +213,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
                   "sigwait or signalfd, and would take that one too)";
   }
   double wait = timeout;
-  // First choice: a process with an interval thread is asked through its memory, with no signal
-  // at all (tools/shim_settings.h). Its dump comes within a tenth of a second, and nothing it
-  // waits in sees EINTR. Needs ptrace rights, as reading the attach's settings does.
-  const auto before = ListDumps(dirs, target.own_pid);
-  const bool asked = AskIntervalThreadForDump(target, maps.value());
-  if (asked) unsignalled.clear();  // nothing to explain: the dump comes at once anyway
-  if (!asked && !unsignalled.empty()) {
+  const bool signalled = !asked && unsignalled.empty();
+  if (!unsignalled.empty()) {
     auto it = env.value().find("LEAKTRACK_INTERVAL");
     double every;
     if (it == env.value().end() || !ParseSeconds(it->second, &every) || every <= 0)
@@ -228,9 +231,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   }
 
   SignalTarget quiet;
-  quiet.restartable = asked;  // no signal, so no call of the program was cut short
   HandlerOwner owner = HandlerOwner::kUnknown;
-  if (!asked && unsignalled.empty()) {
+  if (signalled) {
     // The shim's handler is there unless the shim is not active: a dump signal would then run
     // the default action, which ends the process.
     const Disposition disposition = SignalDisposition(pid, signo);
@@ -277,7 +279,8 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
     if (std::chrono::steady_clock::now() >= deadline) {
       if (kill(pid, 0) != 0 && errno == ESRCH)
         return Fail(
-            cmd, "process " + pid_arg + " exited before writing a dump" + InterruptedCall(quiet));
+            cmd, "process " + pid_arg + " exited before writing a dump" +
+                     (signalled ? InterruptedCall(quiet) : std::string()));
       char buf[64];
       snprintf(buf, sizeof buf, "%g", wait);
       if (IsStopped(pid))
@@ -335,7 +338,7 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   *written = out;
   // The handler runs before the interrupted call returns EINTR, so a program that dies of it
   // has already written the dump; say why it died rather than leave the user to guess.
-  if (unsignalled.empty() && !quiet.restartable) {
+  if (signalled && !quiet.restartable) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     if (kill(pid, 0) != 0 && errno == ESRCH)
       fprintf(stderr, "leaktrack %s: warning: process %s exited right after its dump%s\n",

@@ -82,7 +82,7 @@ bool Describe(pid_t pid, Row* row) {
   else row->state = "on";
   row->rate = off ? "0" : setting("LEAKTRACK_RATE", "512K");
   row->interval = setting("LEAKTRACK_INTERVAL", "-");
-  const std::vector<std::string> dirs = DumpDirs(target, maps.value(), env);
+  const std::vector<std::string> dirs = DumpDirs(target, shim_dirs, env);
   row->dumps = std::to_string(ListDumps(dirs, target.own_pid).size());
   row->dir = dirs.empty() ? "?" : dirs[0];
   for (size_t i = 1; i < dirs.size(); ++i)

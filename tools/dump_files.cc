@@ -4,7 +4,6 @@
 #include <dirent.h>
 
 #include "tools/cli.h"
-#include "tools/shim_settings.h"
 
 namespace leaktrack {
 
@@ -31,12 +30,12 @@ std::set<std::pair<uint64_t, std::string>> ListDumps(const std::vector<std::stri
   return dumps;
 }
 
-std::vector<std::string> DumpDirs(const TargetProcess& target, const std::string& maps,
+std::vector<std::string> DumpDirs(const TargetProcess& target,
+                                  const std::optional<std::vector<std::string>>& shim_dirs,
                                   const std::map<std::string, std::string>& env) {
-  if (std::optional<std::vector<std::string>> shim = ShimDumpDirs(target, maps);
-      shim.has_value() && !shim->empty()) {
-    if (!(*shim)[0].empty()) return {target.Here((*shim)[0])};
-    return {target.cwd, target.Here((*shim)[1])};
+  if (shim_dirs.has_value() && !shim_dirs->empty()) {
+    if (!(*shim_dirs)[0].empty()) return {target.Here((*shim_dirs)[0])};
+    return {target.cwd, target.Here((*shim_dirs)[1])};
   }
   if (auto it = env.find("LEAKTRACK_DIR"); it != env.end() && !it->second.empty())
     return {target.Here(it->second)};

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,9 +19,10 @@ namespace leaktrack {
 
 // Where the shim writes the dumps of a process with environment `env` (preload/dump_trigger.cc):
 // LEAKTRACK_DIR; else its working directory, and when that cannot take them, $TMPDIR or /tmp.
-// The shim's own word on them first, when it can be read (tools/shim_settings.h). Paths as we
-// see them (under the process's root).
-std::vector<std::string> DumpDirs(const TargetProcess& target, const std::string& maps,
+// `shim_dirs`, the shim's own word on them (ShimDumpDirs, tools/shim_settings.h), wins when it
+// was read and the shim has started. Paths as we see them (under the process's root).
+std::vector<std::string> DumpDirs(const TargetProcess& target,
+                                  const std::optional<std::vector<std::string>>& shim_dirs,
                                   const std::map<std::string, std::string>& env);
 
 // The dumps of `pid` (as the process calls itself) present in `dirs`, as (sequence, dir).
