@@ -210,10 +210,7 @@ cgwork_redis_rounds() {
 }
 
 # cgwork_median FILE...: the median of the numbers in the files, one a line.
-cgwork_median() {
-  cat "$@" | sort -n | awk '{v[NR] = $1} END {
-    printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+cgwork_median() { cat "$@" | median_of; }
 
 # cgwork_shim_cell WORKLOAD CONFIG BASE PER: the instructions run inside CONFIG's interposer
 # (divided by PER: 1, or the request count) and their share of BASE's total, or "-".

@@ -10,8 +10,7 @@
 # own_memory_median WORKLOAD CONFIG: the median peak RSS (KiB) of CONFIG's rounds, or nothing.
 own_memory_median() {
   awk -F'\t' -v w="$1" -v c="$2" '$1 == "R" && $2 == w && $3 == c && $6 ~ /^[0-9]+$/ {print $6}' \
-      "$RESULTS" | sort -n |
-    awk '{v[NR] = $1} END {if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+      "$RESULTS" | median_of
 }
 
 # own_memory_line DIR: the own-memory comment of the profile in DIR, or nothing.
