@@ -6,10 +6,12 @@
 // what `dump` would go by: whether the shim is on, its rate and interval, where its dumps go
 // and how many are there. Reads files only; nothing is signalled or stopped.
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -36,7 +38,7 @@ const char kHelp[] =
     "  DUMPS     its dumps in DIR now\n"
     "  DIR       where its dumps go (its working directory, then $TMPDIR or /tmp, when\n"
     "            LEAKTRACK_DIR is not set)\n"
-    "  COMMAND   its command line\n"
+    "  COMMAND   its command line (whole; on a terminal, lines stop at its width)\n"
     "The settings are the process's environment, and those 'leaktrack attach' gave, which win;\n"
     "reading the latter, and whether the shim started, needs ptrace rights.\n"
     "Exit codes: 0 success (also when none is found), 2 usage error.\n";
@@ -46,7 +48,7 @@ struct Row {
   std::string state, rate, interval, dumps, dir, command;
 };
 
-// The command line, arguments joined by spaces, cut at 60 characters.
+// The command line, arguments joined by spaces.
 std::string CommandLine(const std::string& proc) {
   Result<std::string> raw = ReadWholeFile(proc + "/cmdline");
   if (!raw.ok() || raw.value().empty()) {
@@ -56,7 +58,38 @@ std::string CommandLine(const std::string& proc) {
   std::string line = raw.value();
   while (!line.empty() && line.back() == '\0') line.pop_back();
   std::replace(line.begin(), line.end(), '\0', ' ');
-  return line.size() > 60 ? line.substr(0, 57) + "..." : line;
+  return line;
+}
+
+// Where a line is cut: on a terminal, its width (COLUMNS first, as procps' ps reads it), so
+// rows do not wrap; piped or redirected, nowhere, since a script wants the whole command line
+// and a long path cut at a fixed width loses the program's name, its most telling part.
+size_t LineLimit() {
+  if (!isatty(STDOUT_FILENO)) return std::string::npos;
+  uint64_t columns;
+  const char* env = getenv("COLUMNS");
+  if (env != nullptr && ParseUint(env, &columns) && columns >= 20) return columns;
+  winsize size = {};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col >= 20) return size.ws_col;
+  return 80;
+}
+
+// One line of the table; the last column, the command line, may be of any length.
+std::string Columns(const std::string& pid, const std::string& state, const std::string& rate,
+                    const std::string& interval, const std::string& dumps,
+                    const std::string& dir, const std::string& command) {
+  char head[256];
+  snprintf(head, sizeof(head), "%7s  %-8s  %-6s  %-8s  %5s  ", pid.c_str(), state.c_str(),
+           rate.c_str(), interval.c_str(), dumps.c_str());
+  std::string line = head;
+  line += dir;
+  if (dir.size() < 30) line.append(30 - dir.size(), ' ');
+  return line + "  " + command;
+}
+
+void PrintLine(std::string line, size_t limit) {
+  if (line.size() > limit) line = line.substr(0, limit - 3) + "...";
+  puts(line.c_str());
 }
 
 // The row of process pid, or false when it has no shim loaded (or is gone, or not ours to read).
@@ -120,12 +153,12 @@ int PsCommand(int argc, char** argv, int first) {
     puts("no process has libleaktrack.so loaded (that this user may see)");
     return kExitOk;
   }
-  printf("%7s  %-8s  %-6s  %-8s  %5s  %-30s  %s\n", "PID", "STATE", "RATE", "INTERVAL", "DUMPS",
-         "DIR", "COMMAND");
+  const size_t limit = LineLimit();
+  PrintLine(Columns("PID", "STATE", "RATE", "INTERVAL", "DUMPS", "DIR", "COMMAND"), limit);
   for (const Row& r : rows) {
-    printf("%7d  %-8s  %-6s  %-8s  %5s  %-30s  %s\n", static_cast<int>(r.pid), r.state.c_str(),
-           r.rate.c_str(), r.interval.c_str(), r.dumps.c_str(), r.dir.c_str(),
-           r.command.c_str());
+    PrintLine(Columns(std::to_string(r.pid), r.state, r.rate, r.interval, r.dumps, r.dir,
+                      r.command),
+              limit);
   }
   return kExitOk;
 }

@@ -24,10 +24,17 @@ head -1 "$W/ps" | grep -q "PID.*STATE.*RATE.*INTERVAL.*DUMPS.*DIR.*COMMAND" ||
   fail "ps: $(cat "$W/ps")"
 # PID STATE RATE INTERVAL DUMPS DIR COMMAND...
 row() { awk -v p="$1" '$1 == p' "$W/ps"; }
-row "$on" | grep -q "^ *$on  on  *4K  *3600  *1  $W/on  .*tools_fixture_sleeper" ||
+# The whole command line, however long the build directory's path: piped, nothing is cut.
+row "$on" | grep -qx " *$on  on  *4K  *3600  *1  $W/on  *$SLEEPER $W/ready_on" ||
   fail "the process that is on: $(cat "$W/ps")"
 row "$off" | grep -q "^ *$off  off  *0 " || fail "the one that is off: $(cat "$W/ps")"
 row "$bare" | grep -q . && fail "a process without the shim is listed: $(cat "$W/ps")"
+# On a terminal, lines stop at its width, as procps' ps cuts them.
+script -qec "COLUMNS=70 '$LEAKTRACK' ps" /dev/null < /dev/null | tr -d '\r' > "$W/tty" ||
+  fail "ps on a terminal"
+awk 'length($0) > 70 { bad = 1 } END { exit !(NR >= 3 && !bad) }' "$W/tty" ||
+  fail "ps on a 70-column terminal: $(cat "$W/tty")"
+grep -q "^ *$on  on .*\.\.\.$" "$W/tty" || fail "no cut row on a terminal: $(cat "$W/tty")"
 "$LEAKTRACK" ps extra > /dev/null 2>&1
 [ $? = 2 ] || fail "ps with an argument is not a usage error"
 echo "PASS: ps lists the shim's processes, on and off, and nothing else"
