@@ -16,6 +16,7 @@
 #include <atomic>
 
 #include "dump_file.h"
+#include "dump_request.h"
 #include "dump_retention.h"
 #include "heap_profile.h"
 #include "internal_alloc.h"
@@ -41,6 +42,9 @@ __attribute__((visibility("default"))) std::atomic<bool> leaktrack_dump_handler_
 // ours. This way reaches them all, at once rather than at their next periodic dump.
 __attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_requested{0};
 __attribute__((visibility("default"))) std::atomic<uint32_t> leaktrack_dump_listener{0};
+// Where dump may not write the process's memory, it asks by a file in the dump directory
+// instead (dump_request.h). That the symbol exists tells dump that this shim looks for one.
+extern __attribute__((visibility("default"))) const uint32_t leaktrack_dump_request_files = 1;
 
 // Where the dumps go, as configured (config.h): LEAKTRACK_DIR ("" = the working directory),
 // then the fallback ($TMPDIR or /tmp), set once the profiler runs. `leaktrack dump` looks there
@@ -181,7 +185,9 @@ constexpr uint64_t kLastThreadCheckMs = 100;
 
 void* IntervalLoop(void*) {
   ScopedGuard guard;  // this thread's own allocations (pthread internals) are not profiled
-  const uint64_t interval_ms = g_profiler.config.interval_ms;
+  const Config& config = g_profiler.config;
+  const uint64_t interval_ms = config.interval_ms;
+  DumpRequestWatch request_files;
   uint32_t served = leaktrack_dump_requested.load(std::memory_order_relaxed);
   leaktrack_dump_listener.store(static_cast<uint32_t>(syscall(SYS_gettid)),
                                 std::memory_order_relaxed);
@@ -200,8 +206,10 @@ void* IntervalLoop(void*) {
         leaktrack_dump_listener.store(0, std::memory_order_relaxed);
         return nullptr;
       }
+      // A dump asked for through memory or by a file: now, not at the next period.
       const uint32_t asked = leaktrack_dump_requested.load(std::memory_order_relaxed);
-      if (asked != served) {  // a dump asked for through memory: now, not at the next period
+      const bool by_file = request_files.Asked(config.dir, config.fallback_dir);
+      if (asked != served || by_file) {
         served = asked;
         DumpNow();
       }

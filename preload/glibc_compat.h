@@ -8,8 +8,8 @@
 // "version `GLIBC_2.34' not found". Bound to the versions these functions have had since
 // 2.2.5, the shim works with both: a new glibc keeps them in libc.so.6 for old binaries, an old
 // one defines them in libdl.so.2 and libpthread.so.0, which the shim lists in DT_NEEDED for it
-// (empty stubs on a new glibc). stat and fstat have no old version to bind to (they were inline
-// wrappers of __xstat before 2.33): glibc_compat.cc defines them, hidden, as system calls.
+// (empty stubs on a new glibc). stat, lstat and fstat have no old version to bind to (they were
+// inline wrappers of __xstat before 2.33): glibc_compat.cc defines them, hidden, as system calls.
 #pragma once
 
 #if defined(__x86_64__)

@@ -17,11 +17,11 @@ set -euo pipefail
 so=$1 zlib=${2:-shared}
 fail() { echo "FAIL: $*"; exit 1; }
 
-exports=$(nm -D --defined-only "$so" | awk '$2 ~ /[TWVBD]/ {print $3}' | sort)
+exports=$(nm -D --defined-only "$so" | awk '$2 ~ /[TWVBDR]/ {print $3}' | sort)
 allowed="malloc free calloc realloc reallocarray posix_memalign aligned_alloc memalign valloc
 pvalloc malloc_usable_size dlclose leaktrack_dump leaktrack_version leaktrack_attach
 leaktrack_settings leaktrack_dump_handler_ours leaktrack_dump_requested leaktrack_dump_listener
-leaktrack_dump_dirs
+leaktrack_dump_dirs leaktrack_dump_request_files
 sigaction __sigaction signal bsd_signal sysv_signal __sysv_signal sigset ssignal
 _Znwm _Znam _ZnwmRKSt9nothrow_t _ZnamRKSt9nothrow_t _ZnwmSt11align_val_t _ZnamSt11align_val_t
 _ZnwmSt11align_val_tRKSt9nothrow_t _ZnamSt11align_val_tRKSt9nothrow_t _ZdlPv _ZdaPv _ZdlPvm
