@@ -6,7 +6,8 @@
 // LEAKTRACK_SIGNAL from /proc/PID/environ, note the dumps that already exist, send the signal
 // and wait for a new leaktrack.PID.SEQ.pb.gz (the shim links it into place complete, so seeing
 // the name means the file is whole). A process with an interval thread (LEAKTRACK_INTERVAL) is
-// asked through its memory instead, and gets no signal at all (AskIntervalThreadForDump).
+// asked through its memory instead, or by a file where we may not write there, and gets no
+// signal at all (AskIntervalThreadForDump, RequestDumpByFile).
 // Without one, a Go program (its runtime keeps every signal) or one with LEAKTRACK_SIGNAL=0
 // cannot be asked. The signal goes to a thread it does not cut short when there is one
 // (QuietThread). A process
@@ -52,12 +53,13 @@ const char kHelp[] =
     "Makes process PID (started with 'leaktrack run' or LD_PRELOAD=libleaktrack.so, or\n"
     "attached with 'leaktrack attach') write a heap dump by sending its dump signal, waits\n"
     "for the new file, symbolizes it and writes FILE (default ./leaktrack.PID.SEQ.pb.gz).\n"
-    "Prints the path written. A Go program (which keeps every signal) or one run with\n"
-    "LEAKTRACK_SIGNAL=0 is not signalled: it must run with LEAKTRACK_INTERVAL, and its next\n"
-    "periodic dump is taken. A process in a container (its own PID namespace and root) is\n"
-    "asked the same way, by its PID here; its dump and its binaries are read through\n"
-    "/proc/PID/root. With DEBUGINFOD_URLS set, debug files missing here are fetched from\n"
-    "those servers (see leaktrack symbolize --help).\n"
+    "Prints the path written. A process run with LEAKTRACK_INTERVAL gets no signal: its\n"
+    "interval thread is asked, through its memory or, without the rights to ptrace it, by a\n"
+    "file in its dump directory. A Go program (which keeps every signal) or one run with\n"
+    "LEAKTRACK_SIGNAL=0 can be asked that way only. A process in a container (its own PID\n"
+    "namespace and root) is asked the same way, by its PID here; its dump and its binaries\n"
+    "are read through /proc/PID/root. With DEBUGINFOD_URLS set, debug files missing here are\n"
+    "fetched from those servers (see leaktrack symbolize --help).\n"
     "\n"
     "  -o FILE          output path\n"
     "  --raw            copy the dump without symbolizing\n"
@@ -194,7 +196,19 @@ int TakeDump(const std::string& cmd, const DumpRequest& request, std::string* wr
   // at all (tools/shim_settings.h). Its dump comes within a tenth of a second, and nothing it
   // waits in sees EINTR. Needs ptrace rights, as reading the attach's settings does.
   const auto before = ListDumps(dirs, target.own_pid);
-  const bool asked = AskIntervalThreadForDump(target, maps.value());
+  // Without the rights to write its memory, the same thread is asked by a file in its dump
+  // directory, which it removes (or we do, whatever happens next).
+  struct RequestFile {
+    std::string path;
+    ~RequestFile() {
+      if (!path.empty()) unlink(path.c_str());
+    }
+  } request_file;
+  bool asked = AskIntervalThreadForDump(target, maps.value());
+  if (!asked) {
+    request_file.path = RequestDumpByFile(target, maps.value(), dirs);
+    asked = !request_file.path.empty();
+  }
   // Otherwise, some processes cannot be asked by signal: dumps on signal are off
   // (LEAKTRACK_SIGNAL=0), the program is a Go one (a cgo one, since the shim is loaded), whose
   // runtime installs a handler for every signal and never passes on one another process sends,

@@ -48,7 +48,7 @@ bool HasIntervalThread(pid_t pid) {
 // preload/dump_trigger.cc).
 const char* const kShimVariables[] = {"leaktrack_settings", "leaktrack_dump_handler_ours",
                                       "leaktrack_dump_requested", "leaktrack_dump_listener",
-                                      "leaktrack_dump_dirs"};
+                                      "leaktrack_dump_dirs", "leaktrack_dump_request_files"};
 constexpr size_t kShimVariableCount = sizeof(kShimVariables) / sizeof(kShimVariables[0]);
 
 // Where the shim's exported `symbol` (one of kShimVariables) is in the process, or 0 when its
@@ -252,6 +252,28 @@ bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& ma
                   (++count, pwrite(fd, &count, sizeof(count), at) == sizeof(count));
   close(fd);
   return ok;
+}
+
+std::string RequestDumpByFile(const TargetProcess& target, const std::string& maps,
+                              const std::vector<std::string>& dirs) {
+  // The shim takes a file of its own effective uid's or root's; its fs uid is that uid unless
+  // it called setfsuid.
+  const uid_t we = geteuid();
+  if (target.credentials_known && we != 0 && we != target.fs_uid) return "";
+  if (!HasIntervalThread(target.pid)) return "";
+  Result<uint64_t> marker = ShimVariableAddress(target, maps, "leaktrack_dump_request_files");
+  if (!marker.ok() || marker.value() == 0) return "";
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/leaktrack." + std::to_string(target.own_pid) + ".request";
+    // One left behind by an earlier dump is ours to remove; the shim serves each file once.
+    unlink(path.c_str());
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      close(fd);
+      return path;
+    }
+  }
+  return "";
 }
 
 Result<HandlerOwner> DumpHandlerOwner(const TargetProcess& target, const std::string& maps) {

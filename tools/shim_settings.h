@@ -72,6 +72,16 @@ std::optional<std::vector<std::string>> ShimDumpDirs(const TargetProcess& target
 // LEAKTRACK_INTERVAL, or a shim that predates the request), or without ptrace rights.
 bool AskIntervalThreadForDump(const TargetProcess& target, const std::string& maps);
 
+// Asks the process's interval thread for a dump by a request file (preload/dump_request.h), for
+// when AskIntervalThreadForDump may not write its memory: no ptrace rights, as where Yama's
+// ptrace_scope is 1 or in a container without CAP_SYS_PTRACE. Creates leaktrack.<PID>.request
+// (PID as the process knows itself) in the first of `dirs` (DumpDirs) that takes it, and
+// returns its path. "" when the process has no interval thread, its shim predates request
+// files, we are neither root nor its owner (the shim would not take our file), or no directory
+// takes it. The caller removes the file once the dump is there.
+std::string RequestDumpByFile(const TargetProcess& target, const std::string& maps,
+                              const std::vector<std::string>& dirs);
+
 }  // namespace leaktrack
 
 #endif  // LEAKTRACK_TOOLS_SHIM_SETTINGS_H_

@@ -4,9 +4,10 @@
 # waiting in poll(), which EINTR would end. Then, for a program with nothing but such a thread,
 # dump's error says why the program exited; and with the shim's interval thread there, dump asks
 # that thread through memory instead and sends no signal at all: 20 dumps, none interrupts it.
-# usage: dump_eintr_test.sh LEAKTRACK POLLER
+# Last, where dump may not write the process's memory (Yama), it asks that thread by a file.
+# usage: dump_eintr_test.sh LEAKTRACK POLLER NO_PROC_MEM
 set -u
-LEAKTRACK=$1 POLLER=$2
+LEAKTRACK=$1 POLLER=$2 NO_PROC_MEM=$3
 source "$(dirname "$0")/script_lib.sh"
 need_shim
 cd "$W"
@@ -52,5 +53,27 @@ for i in $(seq 20); do
 done
 "$LEAKTRACK" top "$W/e20.pb.gz" 2>&1 | sed -n 5p | grep -q poller_leak ||
   fail "top: $("$LEAKTRACK" top "$W/e20.pb.gz" 2>&1)"
+
+# The same, but dump may not open the process's /proc/PID/mem (NO_PROC_MEM stands in for Yama's
+# ptrace_scope=1, or a container without CAP_SYS_PTRACE): it asks the interval thread by a
+# request file in the dump directory, again with no signal, and no request file stays.
+mkdir "$W/f"
+"$LEAKTRACK" run --rate 1 --interval 3600 --dir "$W/f" -- "$POLLER" "$W/ready4" \
+  2> "$W/target4.err" &
+s=$!
+PIDS+=($s)
+wait_ready "$W/ready4"
+LD_PRELOAD="$NO_PROC_MEM" bash -c "exec 3< /proc/$s/mem" 2> /dev/null &&
+  fail "the stand-in for Yama let /proc/$s/mem be opened"
+bash -c "exec 3< /proc/$s/mem" || fail "/proc/$s/mem cannot be opened without the stand-in"
+for i in $(seq 5); do
+  LD_PRELOAD="$NO_PROC_MEM" timeout 60 "$LEAKTRACK" dump "$s" --raw -o "$W/r$i.pb.gz" \
+    > /dev/null 2> "$W/err4" ||
+    fail "dump $i without /proc/PID/mem: $(cat "$W/err4"); the program: $(cat "$W/target4.err")"
+  kill -0 "$s" 2> /dev/null || fail "the program exited after dump $i: $(cat "$W/target4.err")"
+done
+ls "$W/f" | grep -q request && fail "a request file was left behind: $(ls "$W/f")"
+"$LEAKTRACK" top "$W/r5.pb.gz" 2>&1 | sed -n 5p | grep -q poller_leak ||
+  fail "top: $("$LEAKTRACK" top "$W/r5.pb.gz" 2>&1)"
 echo "PASS: 20 dumps never interrupted a program's poll(); the one that had to is explained;" \
-  "with an interval thread none had to"
+  "with an interval thread none had to, through its memory or, without the rights, by a file"

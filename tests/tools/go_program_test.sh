@@ -7,8 +7,8 @@
 #  - the shim says so once on stderr, naming the Go runtime and the way out (LEAKTRACK_INTERVAL);
 #  - `leaktrack dump` fails at once with that advice instead of waiting out its timeout, and the
 #    program keeps running;
-#  - with LEAKTRACK_INTERVAL, `leaktrack dump` takes the next periodic dump, where the C function
-#    holds exactly the leaked bytes (rate 1) and is named after symbolization.
+#  - with LEAKTRACK_INTERVAL, `leaktrack dump` asks the interval thread for a dump, where the C
+#    function holds exactly the leaked bytes (rate 1) and is named after symbolization.
 # Skips (77) when the shim has not been built next to LEAKTRACK or Go cannot build cgo programs.
 set -u
 LEAKTRACK=$1 SRC=$2
