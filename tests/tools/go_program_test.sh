@@ -1,6 +1,6 @@
 #!/bin/bash
 # `leaktrack run` and `leaktrack dump` on a Go program (cgo) whose C code leaks.
-# usage: go_program_test.sh LEAKTRACK GO_SOURCE_DIR
+# usage: go_program_test.sh LEAKTRACK GO_SOURCE_DIR NO_PROC_MEM
 #
 # Go's runtime installs a handler for every signal and keeps the ones another process sends, so
 # a Go program can never be asked for a dump by signal. Checked here:
@@ -8,10 +8,11 @@
 #  - `leaktrack dump` fails at once with that advice instead of waiting out its timeout, and the
 #    program keeps running;
 #  - with LEAKTRACK_INTERVAL, `leaktrack dump` asks the interval thread for a dump, where the C
-#    function holds exactly the leaked bytes (rate 1) and is named after symbolization.
+#    function holds exactly the leaked bytes (rate 1) and is named after symbolization; and a
+#    dump that may not write the process's memory (Yama) gets one at once too, by a file.
 # Skips (77) when the shim has not been built next to LEAKTRACK or Go cannot build cgo programs.
 set -u
-LEAKTRACK=$1 SRC=$2
+LEAKTRACK=$1 SRC=$2 NO_PROC_MEM=$3
 source "$(dirname "$0")/script_lib.sh"
 need_shim
 
@@ -57,6 +58,9 @@ timeout 60 "$LEAKTRACK" dump "$p" -o "$W/heap.pb.gz" > "$W/dump2.out" 2> "$W/dum
   fail "dump with LEAKTRACK_INTERVAL failed: $(cat "$W/dump2.err")"
 [ ! -s "$W/dump2.err" ] || fail "dump's note: $(cat "$W/dump2.err")"
 [ "$(cat "$W/dump2.out")" = "$W/heap.pb.gz" ] || fail "dump printed $(cat "$W/dump2.out")"
+LD_PRELOAD="$NO_PROC_MEM" timeout 60 "$LEAKTRACK" dump "$p" --raw -o "$W/heap_by_file.pb.gz" \
+  > /dev/null 2> "$W/dump3.err" ||
+  fail "dump without /proc/PID/mem (a request file): $(cat "$W/dump3.err")"
 touch "$W/stop2"
 wait "$p" || fail "Go program (interval) failed: $(cat "$W/err2")"
 "$LEAKTRACK" top "$W/heap.pb.gz" --sample inuse_objects -n 0 > "$W/top.objects" ||
@@ -67,4 +71,5 @@ awk '$NF == "leak_buffer" {print $1}' "$W/top.objects" | grep -qx "$LEAKS" ||
   fail "leak_buffer's objects: $(cat "$W/top.objects")"
 awk '$NF == "leak_buffer" {print $1}' "$W/top.space" | grep -qx "6.25MB" ||
   fail "leak_buffer's bytes: $(cat "$W/top.space")"
-echo "PASS: Go program: refusal without an interval thread, a dump at once with one"
+echo "PASS: Go program: refusal without an interval thread, a dump at once with one, by" \
+  "memory or by file"
