@@ -21,8 +21,8 @@ bool DumpRequestWatch::Asked(const char* dir, const char* fallback_dir) {
 bool DumpRequestWatch::AskedIn(const char* dir) {
   char path[640];
   // Relative when dir is "": the working directory, as the dumps' own names are.
-  RawFormat(path, sizeof path, "%s%sleaktrack.%d.request", dir, dir[0] != '\0' ? "/" : "",
-            static_cast<int>(getpid()));
+  RawFormat(path, sizeof path, "%s%sleaktrack.%d%s", dir, dir[0] != '\0' ? "/" : "",
+            static_cast<int>(getpid()), kRequestFileSuffix);
   struct stat st;
   if (lstat(path, &st) != 0) return false;  // glibc_compat.h: not 2.33's symbol
   if (!RequestFileAccepted(st, geteuid())) return false;

@@ -22,6 +22,10 @@
 
 namespace leaktrack {
 
+// A request file is named leaktrack.<pid><kRequestFileSuffix>, <pid> as getpid() says, by the
+// shim and by dump (tools/shim_settings.cc) alike.
+constexpr char kRequestFileSuffix[] = ".request";
+
 // Whether a request file with these attributes (lstat's) asks for a dump, for a process whose
 // effective uid is `euid`. Pure, for tests.
 bool RequestFileAccepted(const struct stat& st, uid_t euid);

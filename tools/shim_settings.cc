@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "preload/attach.h"
+#include "preload/dump_request.h"
 #include "preload/dump_retention.h"
 #include "symbolizer/gzip_io.h"
 #include "tools/attach_plan.h"
@@ -264,7 +265,8 @@ std::string RequestDumpByFile(const TargetProcess& target, const std::string& ma
   Result<uint64_t> marker = ShimVariableAddress(target, maps, "leaktrack_dump_request_files");
   if (!marker.ok() || marker.value() == 0) return "";
   for (const std::string& dir : dirs) {
-    const std::string path = dir + "/leaktrack." + std::to_string(target.own_pid) + ".request";
+    const std::string path =
+        dir + "/leaktrack." + std::to_string(target.own_pid) + kRequestFileSuffix;
     // One left behind by an earlier dump is ours to remove; the shim serves each file once.
     unlink(path.c_str());
     const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
