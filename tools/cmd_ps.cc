@@ -43,9 +43,9 @@ const char kHelp[] =
     "reading the latter, and whether the shim started, needs ptrace rights.\n"
     "Exit codes: 0 success (also when none is found), 2 usage error.\n";
 
+// One line of the table, as printed (the heading is one too).
 struct Row {
-  pid_t pid;
-  std::string state, rate, interval, dumps, dir, command;
+  std::string pid, state, rate, interval, dumps, dir, command;
 };
 
 // The command line, arguments joined by spaces.
@@ -74,20 +74,15 @@ size_t LineLimit() {
   return 80;
 }
 
-// One line of the table; the last column, the command line, may be of any length.
-std::string Columns(const std::string& pid, const std::string& state, const std::string& rate,
-                    const std::string& interval, const std::string& dumps,
-                    const std::string& dir, const std::string& command) {
-  char head[256];
-  snprintf(head, sizeof(head), "%7s  %-8s  %-6s  %-8s  %5s  ", pid.c_str(), state.c_str(),
-           rate.c_str(), interval.c_str(), dumps.c_str());
-  std::string line = head;
-  line += dir;
-  if (dir.size() < 30) line.append(30 - dir.size(), ' ');
-  return line + "  " + command;
-}
-
-void PrintLine(std::string line, size_t limit) {
+// Prints a row in columns, cut at `limit`. DIR and COMMAND may be of any length, so they are
+// appended rather than formatted into the fixed-size buffer.
+void PrintRow(const Row& r, size_t limit) {
+  char head[128];
+  snprintf(head, sizeof(head), "%7s  %-8s  %-6s  %-8s  %5s  ", r.pid.c_str(), r.state.c_str(),
+           r.rate.c_str(), r.interval.c_str(), r.dumps.c_str());
+  std::string line = head + r.dir;
+  if (r.dir.size() < 30) line.append(30 - r.dir.size(), ' ');
+  line += "  " + r.command;
   if (line.size() > limit) line = line.substr(0, limit - 3) + "...";
   puts(line.c_str());
 }
@@ -104,7 +99,7 @@ bool Describe(pid_t pid, Row* row) {
     auto it = env.find(name);
     return it != env.end() && !it->second.empty() ? it->second : std::string(otherwise);
   };
-  row->pid = pid;
+  row->pid = std::to_string(pid);
   // The shim says where it writes once it runs (ShimDumpDirs); an off one never started. When
   // that cannot be read (no ptrace rights, an older shim), the settings decide alone.
   const std::optional<std::vector<std::string>> shim_dirs = ShimDumpDirs(target, maps.value());
@@ -154,12 +149,8 @@ int PsCommand(int argc, char** argv, int first) {
     return kExitOk;
   }
   const size_t limit = LineLimit();
-  PrintLine(Columns("PID", "STATE", "RATE", "INTERVAL", "DUMPS", "DIR", "COMMAND"), limit);
-  for (const Row& r : rows) {
-    PrintLine(Columns(std::to_string(r.pid), r.state, r.rate, r.interval, r.dumps, r.dir,
-                      r.command),
-              limit);
-  }
+  PrintRow({"PID", "STATE", "RATE", "INTERVAL", "DUMPS", "DIR", "COMMAND"}, limit);
+  for (const Row& r : rows) PrintRow(r, limit);
   return kExitOk;
 }
 
