@@ -183,11 +183,12 @@ void OnDumpSignal(int, siginfo_t*, void*) {
 // how long, at most, a process whose main thread called pthread_exit outlives its last thread.
 constexpr uint64_t kLastThreadCheckMs = 100;
 
-void* IntervalLoop(void*) {
+void* IntervalLoop(void* glibc_thread_count) {
   ScopedGuard guard;  // this thread's own allocations (pthread internals) are not profiled
   const Config& config = g_profiler.config;
   const uint64_t interval_ms = config.interval_ms;
   DumpRequestWatch request_files;
+  LastThreadCheck last_thread(static_cast<const unsigned int*>(glibc_thread_count));
   uint32_t served = leaktrack_dump_requested.load(std::memory_order_relaxed);
   leaktrack_dump_listener.store(static_cast<uint32_t>(syscall(SYS_gettid)),
                                 std::memory_order_relaxed);
@@ -202,7 +203,7 @@ void* IntervalLoop(void*) {
       slept += ms;
       // Returning ends this thread; glibc then ends the process with exit(0), as it would have
       // when the program's last thread exited (last_thread.h).
-      if (OnlyCallerThreadLeft()) {
+      if (last_thread.OnlyCallerLeft()) {
         leaktrack_dump_listener.store(0, std::memory_order_relaxed);
         return nullptr;
       }
@@ -232,7 +233,9 @@ void StartIntervalThread() {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 256 << 10);
   pthread_t thread;
-  const int rc = pthread_create(&thread, &attr, &IntervalLoop, nullptr);
+  // Looked up here, not on the thread: in a fork child this is the parent's answer already.
+  void* count = const_cast<unsigned int*>(GlibcThreadCount());
+  const int rc = pthread_create(&thread, &attr, &IntervalLoop, count);
   pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (rc != 0) {

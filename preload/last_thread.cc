@@ -1,12 +1,14 @@
 // See last_thread.h.
 #include "last_thread.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "own_fd.h"
+#include "thread_state.h"
 
 namespace leaktrack {
 
@@ -39,6 +41,27 @@ bool OnlyCallerThreadLeft() {
   long threads;
   // The zombie main thread still counts in num_threads: two means it and the caller.
   return ParseProcStat(line, &state, &threads) && state == 'Z' && threads == 2;
+}
+
+const unsigned int* GlibcThreadCount() {
+  static bool looked_up = false;
+  static const unsigned int* count = nullptr;
+  if (!looked_up) {
+    ScopedGuard guard;  // dlvsym may allocate (its error message): passed straight through
+    count = static_cast<const unsigned int*>(
+        dlvsym(RTLD_DEFAULT, "__nptl_nthreads", "GLIBC_PRIVATE"));
+    looked_up = true;
+  }
+  return count;
+}
+
+bool LastThreadCheck::OnlyCallerLeft() {
+  if (glibc_thread_count_ != nullptr && ++calls_since_proc_ < kProcEveryCalls &&
+      __atomic_load_n(glibc_thread_count_, __ATOMIC_RELAXED) > 1) {
+    return false;
+  }
+  calls_since_proc_ = 0;
+  return OnlyCallerThreadLeft();
 }
 
 }  // namespace leaktrack

@@ -51,8 +51,10 @@ for cmd in "tac /tmp/in.txt" "sort --parallel=2 -S 20M /tmp/in.txt"; do
   name=${cmd%% *}
   in_root $cmd > "$W/$name.bare" 2> "$W/$name.bare.err" || fail "$cmd without the shim"
   mkdir "$R/tmp/$name"
+  # With the interval thread too: glibc 2.31 exports no thread count (last_thread.h), so it
+  # looks the count up in vain and reads /proc at every nap.
   in_root LD_PRELOAD=/opt/libleaktrack.so LEAKTRACK_RATE=64K LEAKTRACK_AT_EXIT=1 \
-    LEAKTRACK_DIR=/tmp/$name $cmd > "$W/$name.shim" 2> "$W/$name.err" ||
+    LEAKTRACK_INTERVAL=1 LEAKTRACK_DIR=/tmp/$name $cmd > "$W/$name.shim" 2> "$W/$name.err" ||
     fail "$cmd under the shim on glibc $version: $(head -3 "$W/$name.err")"
   [ -s "$W/$name.err" ] && fail "$cmd under the shim printed: $(head -3 "$W/$name.err")"
   cmp -s "$W/$name.bare" "$W/$name.shim" || fail "$cmd printed something else under the shim"

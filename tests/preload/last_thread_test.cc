@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include <gtest/gtest.h>
 
 namespace leaktrack {
@@ -59,38 +61,112 @@ long ThreadsOfThisProcess() {
   return threads;
 }
 
-// In a child whose main thread calls pthread_exit, a second thread waits until the check says
-// it is alone, and reports through its exit status (glibc would exit(0) if it just returned).
-TEST(LastThreadTest, TrueOnceTheMainThreadExitedAndNoOtherIsLeft) {
+// Runs `alone_thread` on a second thread of a forked child whose main thread then exits, and
+// returns the child's exit status: the thread reports through it (glibc would exit(0) if it just
+// returned). 77: the child had a third thread, so no thread of it can ever be alone.
+int ExitStatusOfChildWhoseMainThreadExits(void* (*alone_thread)(void*)) {
   const pid_t child = fork();
-  ASSERT_GE(child, 0);
+  if (child < 0) return -1;
   if (child == 0) {
     pthread_t t;
-    pthread_create(
-        &t, nullptr,
-        [](void*) -> void* {
-          for (int i = 0; i < 500; ++i) {  // 5 s
-            if (OnlyCallerThreadLeft()) _exit(42);
-            usleep(10000);
-          }
-          _exit(1);
-        },
-        nullptr);
+    pthread_create(&t, nullptr, alone_thread, nullptr);
     // A sanitizer's runtime may run a thread of its own: then the waiting one is never alone.
     if (ThreadsOfThisProcess() != 2) _exit(77);
     syscall(SYS_exit, 0);  // the main thread alone, as pthread_exit ends it (no unwinding here:
                            // gtest would catch the forced unwind)
   }
   int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  // Skipped, not failed, only where the precondition cannot hold: TSan's runtime keeps a
-  // background thread in the child that never exits, so no thread of it is ever alone there.
-  // Everywhere else (make test, ASan) the child has exactly its two threads and the case runs.
-  if (WEXITSTATUS(status) == 77)
-    GTEST_SKIP() << "the child had a third thread (a sanitizer runtime's, as TSan's), which "
-                    "never exits: no thread of it can be the last";
-  EXPECT_EQ(WEXITSTATUS(status), 42);
+  if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// Skipped, not failed, only where the precondition cannot hold: TSan's runtime keeps a
+// background thread in the child that never exits, so no thread of it is ever alone there.
+// Everywhere else (make test, ASan) the child has exactly its two threads and the case runs.
+#define SKIP_IF_THIRD_THREAD(status)                                                      \
+  if ((status) == 77)                                                                     \
+  GTEST_SKIP() << "the child had a third thread (a sanitizer runtime's, as TSan's), which " \
+                  "never exits: no thread of it can be the last"
+
+// Waits (5 s at most) until /proc says the main thread is gone and the caller alone.
+bool WaitUntilAlone() {
+  for (int i = 0; i < 500; ++i) {
+    if (OnlyCallerThreadLeft()) return true;
+    usleep(10000);
+  }
+  return false;
+}
+
+TEST(LastThreadTest, TrueOnceTheMainThreadExitedAndNoOtherIsLeft) {
+  const int status = ExitStatusOfChildWhoseMainThreadExits([](void*) -> void* {
+    _exit(WaitUntilAlone() ? 42 : 1);
+  });
+  SKIP_IF_THIRD_THREAD(status);
+  EXPECT_EQ(status, 42);
+}
+
+TEST(LastThreadTest, GlibcThreadCountFollowsThreadsStartedAndEnded) {
+  const unsigned int* count = GlibcThreadCount();
+  // glibc exports the count since 2.34; this test runs on the build machine's glibc (2.36).
+  ASSERT_NE(count, nullptr);
+  const unsigned int before = *count;
+  EXPECT_GE(before, 1u);
+  std::atomic<bool> release{false};
+  pthread_t t;
+  pthread_create(
+      &t, nullptr,
+      [](void* flag) -> void* {
+        while (!static_cast<std::atomic<bool>*>(flag)->load()) usleep(1000);
+        return nullptr;
+      },
+      &release);
+  EXPECT_EQ(*count, before + 1);
+  release = true;
+  pthread_join(t, nullptr);  // glibc counts the thread out before its kernel thread ends
+  EXPECT_EQ(*count, before);
+}
+
+// Which call of LastThreadCheck::OnlyCallerLeft first says "alone", in a child whose main
+// thread has exited already, given glibc's count (or a stand-in for it): the exit status.
+int FirstCallSayingAlone(const unsigned int* count) {
+  static const unsigned int* s_count;  // the child's thread reads it after the fork
+  s_count = count;
+  return ExitStatusOfChildWhoseMainThreadExits([](void*) -> void* {
+    if (!WaitUntilAlone()) _exit(1);
+    LastThreadCheck check(s_count);
+    for (int call = 1; call <= 3 * static_cast<int>(LastThreadCheck::kProcEveryCalls); ++call) {
+      if (check.OnlyCallerLeft()) _exit(call);
+    }
+    _exit(0);
+  });
+}
+
+// The main thread left by a raw exit system call, which glibc does not count: its count stays
+// at 2, so the check trusts it until its periodic /proc read, the kProcEveryCalls-th call.
+TEST(LastThreadTest, CountStuckAboveOneDelaysTheAnswerByAtMostTheProcPeriod) {
+  ASSERT_NE(GlibcThreadCount(), nullptr);
+  const int status = FirstCallSayingAlone(GlibcThreadCount());
+  SKIP_IF_THIRD_THREAD(status);
+  EXPECT_EQ(status, static_cast<int>(LastThreadCheck::kProcEveryCalls));
+}
+
+TEST(LastThreadTest, CountAtOneOrNoCountReadsProcAtOnce) {
+  static const unsigned int kOnlyThisThread = 1;
+  int status = FirstCallSayingAlone(&kOnlyThisThread);
+  SKIP_IF_THIRD_THREAD(status);
+  EXPECT_EQ(status, 1);
+  status = FirstCallSayingAlone(nullptr);  // glibc before 2.34: /proc every call
+  EXPECT_EQ(status, 1);
+}
+
+TEST(LastThreadTest, CountAtOneIsNotTakenOnTrust) {
+  // The count says alone, but the main thread lives: /proc has the last word.
+  static const unsigned int kOnlyThisThread = 1;
+  LastThreadCheck check(&kOnlyThisThread);
+  EXPECT_FALSE(check.OnlyCallerLeft());
+  LastThreadCheck real(GlibcThreadCount());
+  for (unsigned i = 0; i < 2 * LastThreadCheck::kProcEveryCalls; ++i)
+    EXPECT_FALSE(real.OnlyCallerLeft());
 }
 
 }  // namespace
