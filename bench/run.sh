@@ -6,7 +6,7 @@
 #
 # Usage: bash bench/run.sh BUILD_DIR
 # Knobs (environment): BENCH_REPS (5), BENCH_ONLY (comma list of malloc,malloc1,redis,compile,
-#   callgrind,cgwork,hooks,dump,perf; default all), BENCH_QUICK=1 (tiny sizes, to check the harness),
+#   callgrind,cgwork,hooks,dump,idle,perf; default all), BENCH_QUICK=1 (tiny sizes, to check the harness),
 #   BENCH_SHIM (default BUILD_DIR/libleaktrack.so), BENCH_DOCS (default <repo>/docs),
 #   BENCH_STRICT=1 (exit 1 when leaktrack misses a target), BENCH_KEEP=1 (keep the work dir and
 #   its logs).
@@ -23,7 +23,7 @@ SHIM=${BENCH_SHIM:-$BUILD/libleaktrack.so}
 PASSTHROUGH="$BIN/bench_passthrough.so"
 DOCS=${BENCH_DOCS:-$SRC/docs}
 REPS=${BENCH_REPS:-5}
-ONLY=${BENCH_ONLY:-malloc,malloc1,redis,compile,callgrind,cgwork,hooks,dump,perf}
+ONLY=${BENCH_ONLY:-malloc,malloc1,redis,compile,callgrind,cgwork,hooks,dump,idle,perf}
 for b in bench_malloc_bench bench_malloc_stress bench_measure bench_report bench_passthrough.so; do
   [[ -e "$BIN/$b" ]] || { echo "bench: $BIN/$b is missing; build first (make bench does)" >&2; exit 2; }
 done
@@ -94,6 +94,7 @@ source "$SRC/bench/lib/callgrind_workloads.sh"
 source "$SRC/bench/lib/hooks.sh"
 source "$SRC/bench/lib/dump.sh"
 source "$SRC/bench/lib/own_memory.sh"
+source "$SRC/bench/lib/idle.sh"
 source "$SRC/bench/lib/perf.sh"
 source "$SRC/bench/lib/doc.sh"
 
@@ -153,6 +154,7 @@ wants callgrind && callgrind_section "$MD_EXTRA"
 wants cgwork && cgwork_section "$MD_EXTRA"
 wants hooks && hooks_section "$MD_EXTRA"
 wants dump && dump_section "$MD_EXTRA"
+wants idle && idle_section "$MD_EXTRA"
 wants perf && perf_section "$MD_EXTRA"
 write_performance_md "$DOCS/PERFORMANCE.md"
 echo "bench: done in $((SECONDS - START)) s; wrote $DOCS/PERFORMANCE.md and $DOCS/performance.svg" >&2
