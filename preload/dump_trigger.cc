@@ -1,14 +1,11 @@
 // See dump_trigger.h.
 #include "dump_trigger.h"
 
-#include <elf.h>
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +16,7 @@
 #include "dump_request.h"
 #include "dump_retention.h"
 #include "heap_profile.h"
+#include "go_stack.h"
 #include "internal_alloc.h"
 #include "last_thread.h"
 #include "profiler.h"
@@ -80,42 +78,6 @@ const char* SignalName(int sig, char* buf, int cap) {
   }
   RawFormat(buf, cap, "signal %d", sig);
   return buf;
-}
-
-// True when the main program was linked by Go (its build ID note: owner "Go", type 4). A Go
-// program with cgo loads the shim, but its runtime installs a handler for every signal and
-// passes on none that another process sends, so no choice of LEAKTRACK_SIGNAL helps there.
-// Reads the program headers the kernel mapped (auxv), so no lock, file or allocation.
-bool MainProgramIsGo() {
-  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
-  const size_t count = getauxval(AT_PHNUM);
-  if (phdr == nullptr) return false;
-  uintptr_t bias = 0;
-  bool have_bias = false;
-  for (size_t i = 0; i < count; ++i) {
-    if (phdr[i].p_type == PT_PHDR) {
-      bias = reinterpret_cast<uintptr_t>(phdr) - phdr[i].p_vaddr;
-      have_bias = true;
-    }
-  }
-  if (!have_bias) return false;
-  for (size_t i = 0; i < count; ++i) {
-    if (phdr[i].p_type != PT_NOTE) continue;
-    const uintptr_t align = phdr[i].p_align == 8 ? 8 : 4;
-    const uintptr_t end = bias + phdr[i].p_vaddr + phdr[i].p_memsz;
-    uintptr_t at = bias + phdr[i].p_vaddr;
-    while (at + sizeof(ElfW(Nhdr)) <= end) {
-      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
-      const uintptr_t name = at + sizeof(ElfW(Nhdr));
-      const uintptr_t desc = (name + note->n_namesz + align - 1) & ~(align - 1);
-      if (note->n_type == 4 && note->n_namesz == 4 && name + 4 <= end &&
-          memcmp(reinterpret_cast<const void*>(name), "Go\0\0", 4) == 0) {
-        return true;
-      }
-      at = (desc + note->n_descsz + align - 1) & ~(align - 1);
-    }
-  }
-  return false;
 }
 
 // Why the program's owning the dump signal turns dumps on signal off, and what to do instead.

@@ -6,6 +6,7 @@
 #include <link.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "unwind.h"
 
 #include "fault_injection.h"
+#include "go_stack.h"
 #include "own_fd.h"
 #include "raw_log.h"
 #include "recycled_code.h"
@@ -72,6 +74,7 @@ void InitUnwinder() {
     return;  // done or in progress on another thread; CaptureStack copes with either
   }
   g_self = ExecutableRange(reinterpret_cast<const char*>(&__ehdr_start));
+  InitGoStacks();
   // No register-state cache. Without thread-local caches (they would cost ~40 KiB of static TLS
   // per thread) "per-thread" means one global cache behind a mutex, and on a miss its holder
   // looks up unwind tables with dl_iterate_phdr, i.e. takes the loader lock, while a thread that
@@ -157,6 +160,44 @@ void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth) {
   abort();
 }
 
+// rbp as it was in the frame that resumes at `ip`, found by libunwind's full walk (unw_step
+// restores every register the frames below saved; the fast walk keeps only what it needs to go
+// on, and no register values). It starts at the caller's frame when known, else here. False
+// when no frame resumes at `ip`.
+bool RbpOfFrameAt(uintptr_t ip, const CallerRegs* caller, int max_frames, uintptr_t* rbp) {
+  unw_context_t context;
+  if (caller != nullptr) {
+    memset(&context, 0, sizeof context);
+    context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(caller->ip);
+    context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(caller->sp);
+    context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(caller->bp);
+    context.uc_mcontext.gregs[REG_RBX] = static_cast<greg_t>(caller->bx);
+  } else if (unw_getcontext(&context) != 0) {
+    return false;
+  }
+  unw_cursor_t cursor;
+  if (unw_init_local(&cursor, &context) < 0) return false;
+  for (int i = 0; i < max_frames; ++i) {
+    unw_word_t pc = 0, bp = 0;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &pc) != 0) return false;
+    if (pc == ip) {
+      if (unw_get_reg(&cursor, UNW_X86_64_RBP, &bp) != 0) return false;
+      *rbp = bp;
+      return true;
+    }
+    if (unw_step(&cursor) <= 0) return false;
+  }
+  return false;
+}
+
+// A walk that ends in runtime.asmcgocall goes on into the Go code that called C (go_stack.h).
+int ContinueIntoGo(uint64_t* frames, int depth, int max_depth, bool* truncated,
+                   const CallerRegs* caller) {
+  uintptr_t rbp = 0;
+  if (!RbpOfFrameAt(frames[depth - 1] + 1, caller, max_depth + kCaptureSlack, &rbp)) return depth;
+  return AppendGoFrames(rbp, frames, depth, max_depth, truncated);
+}
+
 }  // namespace
 
 int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through_unloaded,
@@ -170,9 +211,11 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
   const int n = caller != nullptr ? WalkFromCaller(*caller, reinterpret_cast<void**>(frames),
                                                    max_depth + kCaptureSlack)
                                   : -1;
-  const int depth = n >= 0 ? CutOwnFrames(frames, n, max_depth, truncated)
-                           : WalkFromHere(frames, max_depth, truncated);
+  int depth = n >= 0 ? CutOwnFrames(frames, n, max_depth, truncated)
+                     : WalkFromHere(frames, max_depth, truncated);
   if (n >= 0 && FaultCheckUnwind() != 0) CheckWalkFromCaller(frames, depth, max_depth);
+  if (depth > 0 && !*truncated && InAsmCgoCall(frames[depth - 1] + 1))
+    depth = ContinueIntoGo(frames, depth, max_depth, truncated, n >= 0 ? caller : nullptr);
   *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
 }

@@ -9,7 +9,9 @@
 #    program keeps running;
 #  - with LEAKTRACK_INTERVAL, `leaktrack dump` asks the interval thread for a dump, where the C
 #    function holds exactly the leaked bytes (rate 1) and is named after symbolization; and a
-#    dump that may not write the process's memory (Yama) gets one at once too, by a file.
+#    dump that may not write the process's memory (Yama) gets one at once too, by a file;
+#  - the stacks go on past runtime.asmcgocall into the Go code (preload/go_stack.h): each of
+#    the two Go functions that call the C function holds its own share, and main.main all.
 # Skips (77) when the shim has not been built next to LEAKTRACK or Go cannot build cgo programs.
 set -u
 LEAKTRACK=$1 SRC=$2 NO_PROC_MEM=$3
@@ -71,5 +73,14 @@ awk '$NF == "leak_buffer" {print $1}' "$W/top.objects" | grep -qx "$LEAKS" ||
   fail "leak_buffer's objects: $(cat "$W/top.objects")"
 awk '$NF == "leak_buffer" {print $1}' "$W/top.space" | grep -qx "6.25MB" ||
   fail "leak_buffer's bytes: $(cat "$W/top.space")"
+# Cumulative objects of the Go callers, through the cgo call: 25 from openCache, 75 from
+# openSession, all 100 under main.main. (Before, every stack ended at runtime.asmcgocall.)
+"$LEAKTRACK" top "$W/heap.pb.gz" --sample inuse_objects -n 0 > "$W/top.cum" ||
+  fail "top failed"
+for want in "main.openCache $((LEAKS / 4))" "main.openSession $((LEAKS - LEAKS / 4))" \
+            "main.main $LEAKS"; do
+  awk -v f="${want% *}" '$NF == f {print $4}' "$W/top.cum" | grep -qx "${want#* }" ||
+    fail "cumulative objects of ${want% *}: want ${want#* }: $(cat "$W/top.cum")"
+done
 echo "PASS: Go program: refusal without an interval thread, a dump at once with one, by" \
-  "memory or by file"
+  "memory or by file; its C leak charged to the Go functions that called it"

@@ -1,7 +1,8 @@
 // A Go service whose C code leaks, for go_program_test.sh: `goleak N READY STOP` leaks N
-// buffers of 64 KiB through a C function (cgo), writes READY, then waits for STOP to exist
-// (at most 60 s) and exits 0. The leak is in C, where libleaktrack.so sees it; the Go runtime
-// around it keeps every signal for itself, which is what the test is about.
+// buffers of 64 KiB through a C function (cgo), the first N/4 called from openCache and the rest
+// from openSession, writes READY, then waits for STOP to exist (at most 60 s) and exits 0. The
+// leak is in C, where libleaktrack.so sees it; the profile must still tell the two Go callers
+// apart. The Go runtime around it keeps every signal for itself.
 package main
 
 /*
@@ -24,6 +25,14 @@ import (
 	"time"
 )
 
+// Two Go callers of the same C function, kept apart (noinline) as two call sites would be.
+//
+//go:noinline
+func openCache() { C.leak_buffer(64 << 10) }
+
+//go:noinline
+func openSession() { C.leak_buffer(64 << 10) }
+
 func main() {
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: goleak N READY STOP")
@@ -35,7 +44,11 @@ func main() {
 		os.Exit(2)
 	}
 	for i := 0; i < n; i++ {
-		C.leak_buffer(64 << 10)
+		if i < n/4 {
+			openCache()
+		} else {
+			openSession()
+		}
 	}
 	if err := os.WriteFile(os.Args[2], []byte("ready\n"), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "goleak:", err)
