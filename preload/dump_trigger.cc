@@ -84,8 +84,9 @@ const char* SignalName(int sig, char* buf, int cap) {
 void LogSignalTaken(const char* what, int sig) {
   char name[32];
   if (MainProgramIsGo()) {
+    // Not LEAKTRACK_AT_EXIT: a Go program never runs it (InstallDumpTriggers).
     RawLog("%s is taken by the Go runtime, which keeps every signal; dumps on signal are off "
-           "(use LEAKTRACK_INTERVAL=<seconds> or LEAKTRACK_AT_EXIT=1)",
+           "(use LEAKTRACK_INTERVAL=<seconds>)",
            SignalName(sig, name, sizeof(name)));
     return;
   }
@@ -320,7 +321,15 @@ void InstallDumpTriggers() {
   memcpy(leaktrack_dump_dirs[0], c.dir, sizeof(c.dir));
   memcpy(leaktrack_dump_dirs[1], c.fallback_dir, sizeof(c.fallback_dir));
   StartIntervalThread();
-  if (c.at_exit) atexit(&AtExitDump);
+  if (c.at_exit) {
+    atexit(&AtExitDump);
+    // The Go runtime ends the process with the exit_group system call, not libc's exit, so
+    // atexit handlers never run there: say so once rather than let the dump silently not come.
+    if (MainProgramIsGo()) {
+      RawLog("LEAKTRACK_AT_EXIT does nothing in a Go program: the Go runtime exits without "
+             "running atexit handlers (use LEAKTRACK_INTERVAL=<seconds>)");
+    }
+  }
   pthread_atfork(nullptr, nullptr, &AtForkChild);
 }
 

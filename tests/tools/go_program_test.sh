@@ -10,6 +10,7 @@
 #  - with LEAKTRACK_INTERVAL, `leaktrack dump` asks the interval thread for a dump, where the C
 #    function holds exactly the leaked bytes (rate 1) and is named after symbolization; and a
 #    dump that may not write the process's memory (Yama) gets one at once too, by a file;
+#  - LEAKTRACK_AT_EXIT, which a Go program never runs, is called useless on stderr at start;
 #  - the stacks go on past runtime.asmcgocall into the Go code (preload/go_stack.h): each of
 #    the two Go functions that call the C function holds its own share, and main.main all.
 # Skips (77) when the shim has not been built next to LEAKTRACK or Go cannot build cgo programs.
@@ -44,7 +45,7 @@ touch "$W/stop1"
 wait "$p"; rc=$?
 [ "$rc" = 0 ] || fail "Go program exited $rc: $(cat "$W/err1")"
 grep -qx "leaked $LEAKS" "$W/out1" || fail "Go program's output: $(cat "$W/out1")"
-want="leaktrack: SIGUSR2 is taken by the Go runtime, which keeps every signal; dumps on signal are off (use LEAKTRACK_INTERVAL=<seconds> or LEAKTRACK_AT_EXIT=1)"
+want="leaktrack: SIGUSR2 is taken by the Go runtime, which keeps every signal; dumps on signal are off (use LEAKTRACK_INTERVAL=<seconds>)"
 [ "$(grep -c '^leaktrack:' "$W/err1")" = 1 ] && grep -qxF "$want" "$W/err1" ||
   fail "the shim's stderr: $(cat "$W/err1")"
 [ -z "$(ls "$W/d1")" ] || fail "dumps appeared without a trigger: $(ls "$W/d1")"
@@ -82,5 +83,16 @@ for want in "main.openCache $((LEAKS / 4))" "main.openSession $((LEAKS - LEAKS /
   awk -v f="${want% *}" '$NF == f {print $4}' "$W/top.cum" | grep -qx "${want#* }" ||
     fail "cumulative objects of ${want% *}: want ${want#* }: $(cat "$W/top.cum")"
 done
+# 3. LEAKTRACK_AT_EXIT: the Go runtime exits by the exit_group system call, so no atexit
+# handler, and no at-exit dump, ever runs. The shim says so at start instead of staying quiet.
+mkdir "$W/d3"
+touch "$W/stop3"
+"$LEAKTRACK" run --at-exit --dir "$W/d3" -- "$W/goleak" 1 "$W/ready3" "$W/stop3" \
+  > "$W/out3" 2> "$W/err3" || fail "Go program (at-exit) failed: $(cat "$W/err3")"
+grep -qxF "leaktrack: LEAKTRACK_AT_EXIT does nothing in a Go program: the Go runtime exits without running atexit handlers (use LEAKTRACK_INTERVAL=<seconds>)" "$W/err3" ||
+  fail "no word on LEAKTRACK_AT_EXIT: $(cat "$W/err3")"
+[ -z "$(ls "$W/d3")" ] || fail "a Go program wrote an at-exit dump after all: $(ls "$W/d3")"
+
 echo "PASS: Go program: refusal without an interval thread, a dump at once with one, by" \
-  "memory or by file; its C leak charged to the Go functions that called it"
+  "memory or by file; its C leak charged to the Go functions that called it; a word on" \
+  "LEAKTRACK_AT_EXIT"
