@@ -89,10 +89,15 @@ void FindAsmCgoCall(const char* file, size_t size, uintptr_t bias) {
       if (ELF64_ST_TYPE(sym[s].st_info) != STT_FUNC || sym[s].st_name >= strtab.sh_size) continue;
       const char* name = names + sym[s].st_name;
       const size_t room = strtab.sh_size - sym[s].st_name;
-      int which = -1;
-      if (room > sizeof kAbi0 - 1 && memcmp(name, kAbi0, sizeof kAbi0) == 0) which = 0;
-      else if (room > sizeof kName - 1 && memcmp(name, kName, sizeof kName) == 0) which = 1;
-      if (which < 0) continue;
+      // Compared with their terminating NULs, so that nothing longer matches.
+      int which;
+      if (room >= sizeof kAbi0 && memcmp(name, kAbi0, sizeof kAbi0) == 0) {
+        which = 0;
+      } else if (room >= sizeof kName && memcmp(name, kName, sizeof kName) == 0) {
+        which = 1;
+      } else {
+        continue;
+      }
       g_asmcgocall[which].begin = bias + sym[s].st_value;
       g_asmcgocall[which].end = bias + sym[s].st_value + sym[s].st_size;
     }
