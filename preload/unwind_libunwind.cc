@@ -6,7 +6,6 @@
 #include <link.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -121,7 +120,9 @@ __attribute__((always_inline)) inline int WalkFromHere(uint64_t* frames, int max
 // fast walk reads nothing else). Returns -1 when the fast walk cannot go all the way (a frame
 // without usable unwind rules), as unw_backtrace would then fall back to a full unw_step walk;
 // our caller falls back to unw_backtrace itself, which does the same.
-int WalkFromCaller(const CallerRegs& caller, void** buffer, int size) {
+// *end_rbp is rbp in the last frame stored (libunwind_trace_last_rbp.patch), for a walk that
+// goes on by frame pointers (go_stack.h).
+int WalkFromCaller(const CallerRegs& caller, void** buffer, int size, uintptr_t* end_rbp) {
   unw_context_t context;
   context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(caller.ip);
   context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(caller.sp);
@@ -132,6 +133,8 @@ int WalkFromCaller(const CallerRegs& caller, void** buffer, int size) {
   buffer[0] = reinterpret_cast<void*>(caller.ip);  // the walk stores callers only
   int n = size - 1;
   if (_ULx86_64_tdep_trace(&cursor, buffer + 1, &n) < 0) return -1;
+  unw_word_t rbp = 0;
+  *end_rbp = unw_get_reg(&cursor, UNW_X86_64_RBP, &rbp) == 0 ? rbp : 0;
   return n + 1;
 }
 
@@ -160,21 +163,12 @@ void CheckWalkFromCaller(const uint64_t* frames, int depth, int max_depth) {
   abort();
 }
 
-// rbp as it was in the frame that resumes at `ip`, found by libunwind's full walk (unw_step
-// restores every register the frames below saved; the fast walk keeps only what it needs to go
-// on, and no register values). It starts at the caller's frame when known, else here. False
-// when no frame resumes at `ip`.
-bool RbpOfFrameAt(uintptr_t ip, const CallerRegs* caller, int max_frames, uintptr_t* rbp) {
+// rbp as it was in the frame that resumes at `ip`, found by libunwind's full walk from here
+// (unw_step restores every register the frames below saved), for when the fast walk from the
+// caller did not run. False when no frame resumes at `ip`.
+bool RbpOfFrameAt(uintptr_t ip, int max_frames, uintptr_t* rbp) {
   unw_context_t context;
-  if (caller != nullptr) {
-    memset(&context, 0, sizeof context);
-    context.uc_mcontext.gregs[REG_RIP] = static_cast<greg_t>(caller->ip);
-    context.uc_mcontext.gregs[REG_RSP] = static_cast<greg_t>(caller->sp);
-    context.uc_mcontext.gregs[REG_RBP] = static_cast<greg_t>(caller->bp);
-    context.uc_mcontext.gregs[REG_RBX] = static_cast<greg_t>(caller->bx);
-  } else if (unw_getcontext(&context) != 0) {
-    return false;
-  }
+  if (unw_getcontext(&context) != 0) return false;
   unw_cursor_t cursor;
   if (unw_init_local(&cursor, &context) < 0) return false;
   for (int i = 0; i < max_frames; ++i) {
@@ -190,12 +184,26 @@ bool RbpOfFrameAt(uintptr_t ip, const CallerRegs* caller, int max_frames, uintpt
   return false;
 }
 
-// A walk that ends in runtime.asmcgocall goes on into the Go code that called C (go_stack.h).
+// A walk that ends in runtime.asmcgocall goes on into the Go code that called C (go_stack.h),
+// from rbp in that frame: the fast walk's when it ran (end_rbp, not 0), else a full walk's.
 int ContinueIntoGo(uint64_t* frames, int depth, int max_depth, bool* truncated,
-                   const CallerRegs* caller) {
-  uintptr_t rbp = 0;
-  if (!RbpOfFrameAt(frames[depth - 1] + 1, caller, max_depth + kCaptureSlack, &rbp)) return depth;
-  return AppendGoFrames(rbp, frames, depth, max_depth, truncated);
+                   uintptr_t end_rbp) {
+  if (end_rbp == 0 &&
+      !RbpOfFrameAt(frames[depth - 1] + 1, max_depth + kCaptureSlack, &end_rbp)) {
+    return depth;
+  }
+  return AppendGoFrames(end_rbp, frames, depth, max_depth, truncated);
+}
+
+// The fast walk's rbp where it ended in asmcgocall must be the full walk's (test builds, with
+// the walk check of CheckWalkFromCaller): a wrong one would start the Go frames anywhere.
+void CheckEndRbp(uintptr_t ip, uintptr_t end_rbp, int max_depth) {
+  uintptr_t full = 0;
+  if (!RbpOfFrameAt(ip, max_depth + kCaptureSlack, &full) || full == end_rbp) return;
+  RawLog("LEAKTRACK_TEST_CHECK_UNWIND: rbp where the walk ended: 0x%lx from the fast walk, "
+         "0x%lx from the full walk", static_cast<unsigned long>(end_rbp),
+         static_cast<unsigned long>(full));
+  abort();
 }
 
 }  // namespace
@@ -208,14 +216,17 @@ int CaptureStack(uint64_t* frames, int max_depth, bool* truncated, bool* through
     if (g_unwinder_state.load(std::memory_order_acquire) != 2) return 0;
   }
   static_assert(sizeof(void*) == sizeof(uint64_t), "frames double as unw_backtrace's buffer");
+  uintptr_t end_rbp = 0;
   const int n = caller != nullptr ? WalkFromCaller(*caller, reinterpret_cast<void**>(frames),
-                                                   max_depth + kCaptureSlack)
+                                                   max_depth + kCaptureSlack, &end_rbp)
                                   : -1;
   int depth = n >= 0 ? CutOwnFrames(frames, n, max_depth, truncated)
                      : WalkFromHere(frames, max_depth, truncated);
   if (n >= 0 && FaultCheckUnwind() != 0) CheckWalkFromCaller(frames, depth, max_depth);
-  if (depth > 0 && !*truncated && InAsmCgoCall(frames[depth - 1] + 1))
-    depth = ContinueIntoGo(frames, depth, max_depth, truncated, n >= 0 ? caller : nullptr);
+  if (depth > 0 && !*truncated && InAsmCgoCall(frames[depth - 1] + 1)) {
+    if (n >= 0 && FaultCheckUnwind() != 0) CheckEndRbp(frames[depth - 1] + 1, end_rbp, max_depth);
+    depth = ContinueIntoGo(frames, depth, max_depth, truncated, n >= 0 ? end_rbp : 0);
+  }
   *through_unloaded = g_recycled_code.AnyIn(frames, depth);
   return depth;
 }

@@ -11,7 +11,8 @@
 #  - force_include.h renames the two libc calls it must not make directly (see there), and
 #    ../glibc_compat.h binds its pthread calls to versions every glibc since 2.17 has;
 #  - libunwind_trace_cache_generation.patch lets us empty unw_backtrace's per-thread frame cache
-#    after dlclose (see there); it is applied once, right after extraction (a changed patch
+#    after dlclose, and libunwind_trace_last_rbp.patch tells us rbp where its fast walk ended
+#    (see each); they are applied once, in that order, right after extraction (a changed patch
 #    needs a fresh build tree);
 #  - no C++-exception support, no ptrace/coredump/setjmp parts, no shared library.
 # The tarball is Debian's orig tarball, pinned by hash. Offline builds pass the path of a local
@@ -29,7 +30,17 @@ set(lt_unwind_cflags
   "-O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-stack-protector -DNDEBUG")
 set(lt_unwind_force_include ${CMAKE_CURRENT_LIST_DIR}/libunwind_force_include.h)
 set(lt_unwind_glibc_compat ${CMAKE_CURRENT_LIST_DIR}/../glibc_compat.h)
-set(lt_unwind_patch ${CMAKE_CURRENT_LIST_DIR}/libunwind_trace_cache_generation.patch)
+set(lt_unwind_patches
+  ${CMAKE_CURRENT_LIST_DIR}/libunwind_trace_cache_generation.patch
+  ${CMAKE_CURRENT_LIST_DIR}/libunwind_trace_last_rbp.patch)
+# Each is skipped when it is already in (it reverses cleanly): a re-run of the step must not fail.
+# (No ';' in the command: CMake would split it into a list there.)
+set(lt_unwind_patch_command "")
+foreach(p ${lt_unwind_patches})
+  string(APPEND lt_unwind_patch_command
+    "(patch -p1 -R -s -f --dry-run -i '${p}' >/dev/null 2>&1 || patch -p1 -s -f -i '${p}') && ")
+endforeach()
+string(APPEND lt_unwind_patch_command "true")
 
 # A local copy is used alone (CMake refuses a path inside a list of URLs); a URL gets
 # snapshot.debian.org as the fallback for when the pool has moved on.
@@ -48,8 +59,7 @@ ExternalProject_Add(libunwind_static
   PREFIX ${lt_unwind_prefix}
   SOURCE_DIR ${lt_unwind_prefix}/src/libunwind
   BUILD_IN_SOURCE TRUE
-  # Skipped when it is already in (it reverses cleanly): a re-run of this step must not fail.
-  PATCH_COMMAND sh -c "patch -p1 -R -s -f --dry-run -i '${lt_unwind_patch}' >/dev/null 2>&1 || patch -p1 -s -f -i '${lt_unwind_patch}'"
+  PATCH_COMMAND sh -c "${lt_unwind_patch_command}"
   # configure probes functions by linking, so the renames are only applied to the real build.
   CONFIGURE_COMMAND <SOURCE_DIR>/configure --quiet --enable-static --disable-shared --disable-conservative-checks --disable-cxx-exceptions
     --disable-coredump --disable-ptrace --disable-setjmp --disable-minidebuginfo
