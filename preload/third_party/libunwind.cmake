@@ -12,8 +12,8 @@
 #    ../glibc_compat.h binds its pthread calls to versions every glibc since 2.17 has;
 #  - libunwind_trace_cache_generation.patch lets us empty unw_backtrace's per-thread frame cache
 #    after dlclose, and libunwind_trace_last_rbp.patch tells us rbp where its fast walk ended
-#    (see each); they are applied once, in that order, right after extraction (a changed patch
-#    needs a fresh build tree);
+#    (see each); they are applied in that order, right after extraction, and again when one
+#    is added (a patch changed in place needs a fresh build tree: the old one is in already);
 #  - no C++-exception support, no ptrace/coredump/setjmp parts, no shared library.
 # The tarball is Debian's orig tarball, pinned by hash. Offline builds pass the path of a local
 # copy: -DLEAKTRACK_LIBUNWIND_TARBALL=/path/libunwind_1.6.2.orig.tar.gz.
@@ -75,6 +75,9 @@ ExternalProject_Add(libunwind_static
   LOG_CONFIGURE TRUE LOG_BUILD TRUE LOG_INSTALL TRUE LOG_OUTPUT_ON_FAILURE TRUE)
 ExternalProject_Add_StepDependencies(libunwind_static build ${lt_unwind_force_include}
                                     ${lt_unwind_glibc_compat})
+# A new or changed patch file runs the patch step again in an existing build tree (the ones
+# already in are skipped), and with it everything after.
+ExternalProject_Add_StepDependencies(libunwind_static patch ${lt_unwind_patches})
 
 # The generated headers (libunwind.h, libunwind-common.h) land next to the sources.
 file(MAKE_DIRECTORY ${lt_unwind_prefix}/src/libunwind/include)
