@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace leaktrack {
@@ -102,6 +104,25 @@ TEST_F(GoStackTest, ADeepChainIsCutAtMaxDepthAndSaysSo) {
   EXPECT_TRUE(truncated);
   truncated = false;
   EXPECT_EQ(AppendGoFrames(s.Frame(0), frames, 0, 40, &truncated), 32);
+  EXPECT_FALSE(truncated);
+}
+
+TEST_F(GoStackTest, AChainLongerThanOneReadIsReadPieceByPiece) {
+  // 12 frames 1000 bytes apart: 11 KiB, several of the walk's 2 KiB reads.
+  constexpr int kFrames = 12;
+  constexpr size_t kSpacing = 1000;
+  std::vector<uintptr_t> stack(kFrames * kSpacing / sizeof(uintptr_t));
+  auto frame_at = [&](int i) { return &stack[i * kSpacing / sizeof(uintptr_t)]; };
+  for (int i = 0; i < kFrames; ++i) {
+    frame_at(i)[0] = i + 1 < kFrames ? reinterpret_cast<uintptr_t>(frame_at(i + 1)) : 0;
+    frame_at(i)[1] = kCodeBegin + 0x10 * (i + 1);
+  }
+  uint64_t frames[kFrames];
+  bool truncated = false;
+  ASSERT_EQ(AppendGoFrames(reinterpret_cast<uintptr_t>(frame_at(0)), frames, 0, kFrames,
+                           &truncated),
+            kFrames);
+  for (int i = 0; i < kFrames; ++i) EXPECT_EQ(frames[i], kCodeBegin + 0x10 * (i + 1) - 1);
   EXPECT_FALSE(truncated);
 }
 
