@@ -11,22 +11,17 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "code_range.h"
 #include "own_fd.h"
 
 namespace leaktrack {
 namespace {
 
-struct Range {
-  uintptr_t begin = 0;
-  uintptr_t end = 0;
-  bool Contains(uintptr_t a) const { return a >= begin && a < end; }
-};
-
 // Go 1.17+ has two symbols: the assembly itself (runtime.asmcgocall.abi0, where the C function
 // returns to) and a small wrapper for Go callers (runtime.asmcgocall). Set once at start-up,
 // before any thread samples; read-only after.
-Range g_asmcgocall[2];
-Range g_executable_text;  // the main executable's code: every Go frame lies in it
+CodeRange g_asmcgocall[2];
+CodeRange g_executable_text;  // the main executable's code: every Go frame lies in it
 
 constexpr uintptr_t kMaxFrameGap = 1 << 20;
 // 2 KiB: what the chain is read by at a time, on whatever stack the unwind runs on.
@@ -51,18 +46,6 @@ bool FindMainProgram(MainProgram* main) {
     }
   }
   return false;
-}
-
-Range TextOf(const MainProgram& main) {
-  Range r;
-  for (size_t i = 0; i < main.phnum; ++i) {
-    if (main.phdr[i].p_type != PT_LOAD || (main.phdr[i].p_flags & PF_X) == 0) continue;
-    const uintptr_t b = main.bias + main.phdr[i].p_vaddr;
-    const uintptr_t e = b + main.phdr[i].p_memsz;
-    if (r.begin == 0 || b < r.begin) r.begin = b;
-    if (e > r.end) r.end = e;
-  }
-  return r;
 }
 
 // Scans the symbol table of the ELF file mapped at `file` (`size` bytes) for asmcgocall's two
@@ -145,7 +128,7 @@ void InitGoStacks() {
   if (file == MAP_FAILED) return;
   FindAsmCgoCall(static_cast<const char*>(file), static_cast<size_t>(st.st_size), main.bias);
   munmap(file, static_cast<size_t>(st.st_size));
-  g_executable_text = TextOf(main);
+  g_executable_text = ExecutableSegments(main.phdr, main.phnum, main.bias);
 }
 
 bool InAsmCgoCall(uintptr_t ip) {

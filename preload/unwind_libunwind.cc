@@ -14,6 +14,7 @@
 
 #include "unwind.h"
 
+#include "code_range.h"
 #include "fault_injection.h"
 #include "go_stack.h"
 #include "own_fd.h"
@@ -38,31 +39,17 @@ extern "C" int _ULx86_64_tdep_trace(unw_cursor_t* cursor, void** buffer, int* si
 namespace leaktrack {
 namespace {
 
-struct TextRange {
-  uintptr_t begin = 0;
-  uintptr_t end = 0;
-  bool Contains(uintptr_t a) const { return a >= begin && a < end; }
-};
-
-TextRange g_self;  // our text, libunwind's included: it is linked into us
+CodeRange g_self;  // our text, libunwind's included: it is linked into us
 std::atomic<int> g_unwinder_state{0};  // 0 = not set up, 1 = setting up, 2 = ready
 
-// The span of all executable PT_LOAD segments of the object whose ELF header is mapped at
-// `base` (the load bias, for shared objects whose first segment has p_vaddr 0).
-TextRange ExecutableRange(const char* base) {
-  TextRange r;
+// The code of the object whose ELF header is mapped at `base` (the load bias, for shared
+// objects whose first segment has p_vaddr 0).
+CodeRange CodeOfObjectAt(const char* base) {
   const auto* ehdr = reinterpret_cast<const ElfW(Ehdr)*>(base);
   if (base == nullptr || ehdr->e_ident[EI_MAG0] != ELFMAG0 || ehdr->e_ident[EI_MAG1] != ELFMAG1)
-    return r;
-  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(base + ehdr->e_phoff);
-  for (int i = 0; i < ehdr->e_phnum; ++i) {
-    if (phdr[i].p_type != PT_LOAD || (phdr[i].p_flags & PF_X) == 0) continue;
-    const uintptr_t b = reinterpret_cast<uintptr_t>(base) + phdr[i].p_vaddr;
-    const uintptr_t e = b + phdr[i].p_memsz;
-    if (r.begin == 0 || b < r.begin) r.begin = b;
-    if (e > r.end) r.end = e;
-  }
-  return r;
+    return CodeRange();
+  return ExecutableSegments(reinterpret_cast<const ElfW(Phdr)*>(base + ehdr->e_phoff),
+                            ehdr->e_phnum, reinterpret_cast<uintptr_t>(base));
 }
 
 }  // namespace
@@ -72,7 +59,7 @@ void InitUnwinder() {
   if (!g_unwinder_state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
     return;  // done or in progress on another thread; CaptureStack copes with either
   }
-  g_self = ExecutableRange(reinterpret_cast<const char*>(&__ehdr_start));
+  g_self = CodeOfObjectAt(reinterpret_cast<const char*>(&__ehdr_start));
   InitGoStacks();
   // No register-state cache. Without thread-local caches (they would cost ~40 KiB of static TLS
   // per thread) "per-thread" means one global cache behind a mutex, and on a miss its holder
