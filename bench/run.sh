@@ -45,10 +45,11 @@ trap '[[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/logs" "$WORK/cwd" "$DOCS"
 RESULTS="$WORK/results.tsv"
 emit() { local IFS=$'\t'; echo "$*" >>"$RESULTS"; }
-# median_of: the median of the numbers on stdin, one a line, rounded; nothing when there are none.
+# median_of [FORMAT]: the median of the numbers on stdin, one a line, printed with FORMAT
+# (default %.0f: rounded); nothing when there are none.
 median_of() {
-  sort -n | awk '{v[NR] = $1} END {
-    if (NR) printf "%.0f\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+  sort -g | awk -v f="${1:-%.0f}" '{v[NR] = $1} END {
+    if (NR) printf f "\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # failure_reason CONFIG LOG RC [PEAK_RSS_KIB]: one line saying why a run failed, from its exit
 # status and the end of its log, for the table and the "Failed runs" section.

@@ -48,6 +48,27 @@ bool FindMainProgram(MainProgram* main) {
   return false;
 }
 
+// Whether the program headers hold Go's build ID note (owner "Go", type 4), read as mapped.
+bool HasGoNote(const MainProgram& main) {
+  for (size_t i = 0; i < main.phnum; ++i) {
+    if (main.phdr[i].p_type != PT_NOTE) continue;
+    const uintptr_t align = main.phdr[i].p_align == 8 ? 8 : 4;
+    const uintptr_t end = main.bias + main.phdr[i].p_vaddr + main.phdr[i].p_memsz;
+    uintptr_t at = main.bias + main.phdr[i].p_vaddr;
+    while (at + sizeof(ElfW(Nhdr)) <= end) {
+      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
+      const uintptr_t name = at + sizeof(ElfW(Nhdr));
+      const uintptr_t desc = (name + note->n_namesz + align - 1) & ~(align - 1);
+      if (note->n_type == 4 && note->n_namesz == 4 && name + 4 <= end &&
+          memcmp(reinterpret_cast<const void*>(name), "Go\0\0", 4) == 0) {
+        return true;
+      }
+      at = (desc + note->n_descsz + align - 1) & ~(align - 1);
+    }
+  }
+  return false;
+}
+
 // Scans the symbol table of the ELF file mapped at `file` (`size` bytes) for asmcgocall's two
 // symbols. Every offset is checked against the size: the file is not ours to trust.
 void FindAsmCgoCall(const char* file, size_t size, uintptr_t bias) {
@@ -94,29 +115,12 @@ void FindAsmCgoCall(const char* file, size_t size, uintptr_t bias) {
 
 bool MainProgramIsGo() {
   MainProgram main;
-  if (!FindMainProgram(&main)) return false;
-  for (size_t i = 0; i < main.phnum; ++i) {
-    if (main.phdr[i].p_type != PT_NOTE) continue;
-    const uintptr_t align = main.phdr[i].p_align == 8 ? 8 : 4;
-    const uintptr_t end = main.bias + main.phdr[i].p_vaddr + main.phdr[i].p_memsz;
-    uintptr_t at = main.bias + main.phdr[i].p_vaddr;
-    while (at + sizeof(ElfW(Nhdr)) <= end) {
-      const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(at);
-      const uintptr_t name = at + sizeof(ElfW(Nhdr));
-      const uintptr_t desc = (name + note->n_namesz + align - 1) & ~(align - 1);
-      if (note->n_type == 4 && note->n_namesz == 4 && name + 4 <= end &&
-          memcmp(reinterpret_cast<const void*>(name), "Go\0\0", 4) == 0) {
-        return true;
-      }
-      at = (desc + note->n_descsz + align - 1) & ~(align - 1);
-    }
-  }
-  return false;
+  return FindMainProgram(&main) && HasGoNote(main);
 }
 
 void InitGoStacks() {
   MainProgram main;
-  if (!MainProgramIsGo() || !FindMainProgram(&main)) return;
+  if (!FindMainProgram(&main) || !HasGoNote(main)) return;
   // The symbol table is not mapped at run time: read it from the file the process runs.
   const int fd = OpenOwnFd("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;

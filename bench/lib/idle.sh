@@ -9,8 +9,8 @@ IDLE_RUNS=3
 IDLE_SECONDS=10
 [[ ${BENCH_QUICK:-0} == 1 ]] && IDLE_SECONDS=2
 
-# idle_once THREADS RUN: prints "cpu_ns timeslices seconds" of the interval thread over the
-# window, or nothing if the run failed.
+# idle_once THREADS RUN: prints "cpu_ns timeslices" of the interval thread over the
+# IDLE_SECONDS window, or nothing if the run failed.
 idle_once() {
   local threads=$1 run=$2 dir="$WORK/idle.$1.$2" pid tid="" a b a1 a3 b1 b3 i
   mkdir -p "$dir"
@@ -27,14 +27,14 @@ idle_once() {
     b=$(cat "/proc/$pid/task/$tid/schedstat")
     read -r a1 _ a3 <<<"$a"
     read -r b1 _ b3 <<<"$b"
-    echo "$((b1 - a1)) $((b3 - a3)) $IDLE_SECONDS"
+    echo "$((b1 - a1)) $((b3 - a3))"
   fi
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null || true
 }
 
 idle_section() {
-  local md=$1 threads run line ns slices secs rows="" per_wake=() per_core=()
+  local md=$1 threads run line ns slices rows="" per_wake=() per_core=()
   if [[ ! -f $SHIM ]]; then
     printf '\n## Idle cost\n\nNo shim at %s: skipped.\n' "$SHIM" >>"$md"
     return 0
@@ -48,12 +48,12 @@ idle_section() {
         rows+="| $threads | $run | failed: no leaktrack-dump thread | | |"$'\n'
         continue
       fi
-      read -r ns slices secs <<<"$line"
+      read -r ns slices <<<"$line"
       per_wake+=("$(awk -v n="$ns" -v s="$slices" 'BEGIN {printf "%.0f", s ? n / s / 1000 : 0}')")
-      per_core+=("$(awk -v n="$ns" -v t="$secs" 'BEGIN {printf "%.3f", n / (t * 1e9) * 100}')")
+      per_core+=("$(awk -v n="$ns" -v t="$IDLE_SECONDS" 'BEGIN {printf "%.3f", n / (t * 1e9) * 100}')")
       rows+="| $threads | $run | $slices | ${per_wake[-1]} | ${per_core[-1]} |"$'\n'
     done
-    rows+="| $threads | **median** | | **$(printf '%s\n' "${per_wake[@]}" | median_of)** | **$(printf '%s\n' "${per_core[@]}" | sort -g | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]}')** |"$'\n'
+    rows+="| $threads | **median** | | **$(printf '%s\n' "${per_wake[@]}" | median_of)** | **$(printf '%s\n' "${per_core[@]}" | median_of %.3f)** |"$'\n'
   done
   {
     printf '\n## Idle cost\n\n'
